@@ -1,0 +1,32 @@
+-- Each loaded file's loaded and quarantined counts match the rows it left in the
+-- raw and quarantine tables.
+with
+
+files as (
+
+    select * from {{ ref('stg_audit__ingested_files') }}
+    where file_status = 'loaded'
+
+),
+
+raw_rows as (
+
+    select source_file, count(*) as n_rows from {{ source('tousu', 'complaints') }} group by all
+    union all
+    select source_file, count(*) from {{ source('tousu', 'platforms') }} group by all
+
+),
+
+quarantined as (
+
+    select source_file, count(*) as n_rows from {{ source('audit', 'quarantine') }} group by all
+
+)
+
+select files.source_file, files.n_loaded, raw_rows.n_rows as n_raw_rows,
+       files.n_quarantined, quarantined.n_rows as n_quarantine_rows
+from files
+left join raw_rows using (source_file)
+left join quarantined using (source_file)
+where files.n_loaded <> coalesce(raw_rows.n_rows, 0)
+   or files.n_quarantined <> coalesce(quarantined.n_rows, 0)

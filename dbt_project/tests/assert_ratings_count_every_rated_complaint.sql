@@ -1,0 +1,24 @@
+-- Every rated complaint is counted in exactly its month's rating row.
+with
+
+facts as (
+
+    select platform, strftime(submitted_date, '%Y-%m') as period_key, count(*) as n_complaints
+    from {{ ref('fct_complaints') }}
+    where is_rated
+    group by all
+
+),
+
+ratings as (
+
+    select platform, period_key, n_complaints
+    from {{ ref('platform_ratings') }}
+    where period_type = 'month'
+
+)
+
+select *
+from facts
+full outer join ratings using (platform, period_key)
+where facts.n_complaints is distinct from ratings.n_complaints

@@ -1,0 +1,37 @@
+-- One row per reply of each complaint's current state, flagged when it is an
+-- effective platform reply: author platform and content not blank (full-width
+-- spaces count as blank).
+
+with
+
+complaints as (
+
+    select complaint_id, replies, source_file, source_line_no
+    from {{ ref('stg_tousu__complaints') }}
+    where replies is not null
+
+),
+
+unnested as (
+
+    select
+        complaint_id,
+        source_file,
+        source_line_no,
+        unnest(json_extract(replies, '$[*]'))                        as reply,
+        generate_subscripts(json_extract(replies, '$[*]'), 1)        as reply_index
+    from complaints
+
+)
+
+select
+    complaint_id,
+    reply_index,
+    tousu_local_ts(reply ->> 'replied_at')                           as replied_at,
+    reply ->> 'author'                                               as author,
+    reply ->> 'content'                                              as content,
+    (reply ->> 'author') = 'platform'
+        and not tousu_is_blank(reply ->> 'content')                  as is_effective_platform_reply,
+    source_file,
+    source_line_no
+from unnested

@@ -1,0 +1,60 @@
+-- One row per complaint (its current state) with everything a rating needs.
+
+with
+
+complaints as (
+
+    select * from {{ ref('stg_tousu__complaints') }}
+
+),
+
+first_replies as (
+
+    select
+        complaint_id,
+        min(replied_at) as first_reply_at
+    from {{ ref('int_complaint_replies') }}
+    where is_effective_platform_reply
+    group by complaint_id
+
+),
+
+joined as (
+
+    select
+        complaints.*,
+        first_replies.first_reply_at,
+        (epoch_us(first_replies.first_reply_at) - epoch_us(complaints.transferred_at))
+            / 3600e6                                    as reply_hours
+    from complaints
+    left join first_replies using (complaint_id)
+
+)
+
+select
+    complaint_id,
+    platform,
+    complaint_domain,
+    industry,
+    problem_type,
+    status,
+    status in {{ transferred_statuses() }}              as is_rated,
+    submitted_at,
+    submitted_at::date                                  as submitted_date,
+    updated_at,
+    transferred_at,
+    first_reply_at,
+    first_reply_at is not null                          as has_effective_reply,
+    reply_hours,
+    {{ timeliness_score('reply_hours') }}               as timeliness_score,
+    amount,
+    {{ amount_band('amount') }}                         as amount_band,
+    province,
+    gender,
+    score,
+    evaluated_at,
+    title,
+    content,
+    source_file,
+    source_line_no
+from joined

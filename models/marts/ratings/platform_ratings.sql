@@ -1,0 +1,105 @@
+-- The rating of every platform in every rated period with at least one rated
+-- complaint (SPEC sections 4 and 5). See the docs block `rating_method`.
+
+with
+
+monthly_stats as (
+
+    select * from {{ ref('int_platform_monthly_stats') }}
+
+),
+
+periods as (
+
+    select * from {{ ref('dim_periods') }}
+    where is_rated
+
+),
+
+platforms as (
+
+    select * from {{ ref('dim_platforms') }}
+
+),
+
+-- Months roll up into every rated period that contains them.
+period_stats as (
+
+    select
+        monthly_stats.platform,
+        periods.period_key,
+        sum(monthly_stats.n_complaints)            as n_complaints,
+        sum(monthly_stats.n_replied)               as n_replied,
+        sum(monthly_stats.n_replied_within_72h)    as n_replied_within_72h,
+        sum(monthly_stats.n_replied_within_120h)   as n_replied_within_120h,
+        sum(monthly_stats.n_scored)                as n_scored,
+        sum(monthly_stats.score_sum)               as score_sum
+    from monthly_stats
+    inner join periods
+        on monthly_stats.month_start between periods.period_start and periods.period_end
+    group by all
+
+),
+
+metrics as (
+
+    select
+        period_stats.*,
+        n_replied::double / n_complaints                                    as reply_rate,
+        (n_replied_within_72h * 1.0 + n_replied_within_120h * 0.6) / n_complaints
+                                                                            as timeliness,
+        case when n_scored > 0 then score_sum / n_scored else 0.0 end       as satisfaction
+    from period_stats
+
+),
+
+rated as (
+
+    select
+        metrics.platform,
+        platforms.domain,
+        periods.period_key,
+        periods.period_type,
+        periods.period_label,
+        periods.period_start,
+        periods.period_end,
+        metrics.n_complaints,
+        metrics.n_replied,
+        metrics.reply_rate,
+        metrics.timeliness,
+        metrics.n_scored,
+        metrics.satisfaction,
+        {{ composite_index('metrics.reply_rate', 'metrics.timeliness', 'metrics.satisfaction') }}
+                                                                            as composite_index,
+        coalesce(
+            platforms.in_registry
+            and platforms.onboarded_at <= periods.period_end
+            and (platforms.offboarded_at is null or platforms.offboarded_at > periods.period_end)
+            and platforms.has_after_sales_contact,
+            false
+        )                                                                   as eligible
+    from metrics
+    inner join periods using (period_key)
+    inner join platforms using (platform)
+
+)
+
+select
+    platform,
+    domain,
+    period_key,
+    period_type,
+    period_label,
+    period_start,
+    period_end,
+    n_complaints::bigint                                      as n_complaints,
+    n_replied::bigint                                         as n_replied,
+    reply_rate,
+    timeliness,
+    n_scored::bigint                                          as n_scored,
+    satisfaction,
+    composite_index,
+    eligible,
+    {{ rating_label(rating_code('composite_index', 'eligible')) }} as rating,
+    {{ rating_code('composite_index', 'eligible') }}          as rating_code
+from rated

@@ -1,0 +1,107 @@
+"""Platform registry files (`platforms-*.csv`): UTF-8 (BOM tolerated) or GBK.
+
+A registry is a few hundred rows, so it is parsed with the csv module; the line
+rules themselves run in SQL like the complaint rules.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pyarrow as pa
+
+from orchestration.ingestion.schema import DOMAINS, sql_list
+
+COLUMNS = (
+    "platform", "domain", "industry", "onboarded_at", "offboarded_at", "after_sales_contact",
+)
+
+
+class RegistryFileError(ValueError):
+    """The file as a whole cannot be read as a registry."""
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 first (its BOM dropped), else GB18030 (a superset of GBK)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise RegistryFileError("neither UTF-8 nor GBK text")
+
+
+def read_rows(path: Path) -> tuple[pa.Table, list[str], int]:
+    """Rows as text keyed by column with line numbers, the ignored columns, the header width.
+
+    Columns are matched by header name, so their order is free; an unknown
+    column is ignored (and reported), a missing one fails the file.
+    """
+    text = decode(path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [name.strip() for name in next(reader)]
+    except StopIteration:
+        raise RegistryFileError("empty file: no header line") from None
+    except csv.Error as error:
+        raise RegistryFileError(f"header line: {error}") from None
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        raise RegistryFileError(f"header lacks column(s) {', '.join(missing)}")
+    positions = {name: header.index(name) for name in COLUMNS}
+    ignored = [name for name in header if name not in COLUMNS]
+
+    records: dict[str, list] = {"line_no": [], "n_fields": [], "raw_line": []}
+    records.update({name: [] for name in COLUMNS})
+    line_no = reader.line_num
+    physical_lines = text.splitlines()
+    try:
+        for row in reader:
+            start = line_no + 1
+            line_no = reader.line_num
+            records["line_no"].append(start)
+            records["n_fields"].append(len(row))
+            records["raw_line"].append("\n".join(physical_lines[start - 1 : line_no]))
+            for name, position in positions.items():
+                records[name].append(row[position] if position < len(row) else None)
+    except csv.Error as error:
+        raise RegistryFileError(f"line {line_no + 1}: {error}") from None
+    table = pa.table(
+        {
+            "line_no": pa.array(records.pop("line_no"), pa.int64()),
+            "n_fields": pa.array(records.pop("n_fields"), pa.int64()),
+            **{name: pa.array(values, pa.string()) for name, values in records.items()},
+        }
+    )
+    return table, ignored, len(header)
+
+
+_DATE_OK = "({col} IS NULL OR tousu_trim({col}) = '' OR try_strptime(tousu_trim({col}), '%Y-%m-%d') IS NOT NULL AND regexp_full_match(tousu_trim({col}), '\\d{{4}}-\\d{{2}}-\\d{{2}}'))"
+
+# Builds temp table `classified` from the registry rows in `registry_rows`.
+CLASSIFY_SQL = f"""
+CREATE OR REPLACE TEMP TABLE classified AS
+SELECT *,
+    n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) AS is_blank,
+    CASE
+        WHEN n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) THEN NULL
+        WHEN n_fields <> $n_columns THEN 'wrong_column_count'
+        WHEN tousu_is_blank(platform) THEN 'missing_field:platform'
+        WHEN tousu_is_blank(domain) THEN 'missing_field:domain'
+        WHEN tousu_trim(domain) NOT IN {sql_list(DOMAINS)} THEN 'unknown_domain'
+        WHEN NOT {_DATE_OK.format(col='onboarded_at')} THEN 'invalid_date:onboarded_at'
+        WHEN NOT {_DATE_OK.format(col='offboarded_at')} THEN 'invalid_date:offboarded_at'
+        WHEN NOT coalesce(tousu_trim(after_sales_contact) IN ('是', '否'), false)
+            THEN 'invalid_after_sales_contact'
+    END AS reason
+FROM registry_rows
+"""
+
+INSERT_LOADED_SQL = f"""
+INSERT INTO raw.platforms
+SELECT $source_file, line_no, {", ".join(COLUMNS)}, $ingested_at
+FROM classified
+WHERE reason IS NULL AND NOT is_blank
+"""

@@ -1,0 +1,78 @@
+"""Raw and audit tables that ingestion owns (dbt reads them as sources).
+
+Raw columns hold the values as they were written (JSON strings as text, JSON
+numbers as their literal, nested objects as JSON): casting and normalising is
+the staging models' job. Ingestion only decides which lines are valid.
+"""
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS raw;
+CREATE SCHEMA IF NOT EXISTS audit;
+
+CREATE TABLE IF NOT EXISTS raw.complaints (
+    source_file     VARCHAR NOT NULL,
+    line_no         BIGINT NOT NULL,
+    complaint_id    VARCHAR,
+    updated_at      VARCHAR,
+    submitted_at    VARCHAR,
+    platform        VARCHAR,
+    domain          VARCHAR,
+    industry        VARCHAR,
+    problem_type    VARCHAR,
+    amount          VARCHAR,
+    title           VARCHAR,
+    content         VARCHAR,
+    status          VARCHAR,
+    transferred_at  VARCHAR,
+    "user"          JSON,
+    replies         JSON,
+    evaluation      JSON,
+    ingested_at     TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS raw.platforms (
+    source_file          VARCHAR NOT NULL,
+    line_no              BIGINT NOT NULL,
+    platform             VARCHAR,
+    domain               VARCHAR,
+    industry             VARCHAR,
+    onboarded_at         VARCHAR,
+    offboarded_at        VARCHAR,
+    after_sales_contact  VARCHAR,
+    ingested_at          TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit.quarantine (
+    source_file     VARCHAR NOT NULL,
+    line_no         BIGINT NOT NULL,
+    reason          VARCHAR NOT NULL,
+    raw_line        VARCHAR,
+    quarantined_at  TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS audit.ingested_files (
+    source_file     VARCHAR NOT NULL,
+    sha256          VARCHAR NOT NULL,
+    kind            VARCHAR NOT NULL,
+    status          VARCHAR NOT NULL,   -- loaded | duplicate
+    duplicate_of    VARCHAR,            -- for a duplicate: the file first loaded with this sha256
+    n_lines         BIGINT,
+    n_loaded        BIGINT,
+    n_quarantined   BIGINT,
+    n_blank         BIGINT,
+    ingested_at     TIMESTAMPTZ NOT NULL
+);
+"""
+
+DOMAINS = (
+    "金融科技", "数字零售", "数字生活", "数字健康", "数字教育",
+    "跨境电商", "产业电商", "物流科技", "其他",
+)
+STATUSES = ("未审核", "已驳回", "已撤回", "已移交", "已受理", "已评价")
+# Statuses that mean the complaint was transferred to the platform (有效投诉).
+TRANSFERRED_STATUSES = ("已移交", "已受理", "已评价")
+REPLY_AUTHORS = ("platform", "mediator", "user")
+
+
+def sql_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"

@@ -1,0 +1,39 @@
+"""Where tousu keeps its data: `TOUSU_DATA_DIR` (default `./data`), SPEC section 2."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DATA_DIR_ENV = "TOUSU_DATA_DIR"
+
+
+@dataclass(frozen=True)
+class DataDir:
+    root: Path
+
+    @classmethod
+    def from_env(cls) -> "DataDir":
+        return cls(Path(os.environ.get(DATA_DIR_ENV, "data")).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse.duckdb"
+
+    @property
+    def serving(self) -> Path:
+        return self.root / "serving"
+
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports"
+
+    def create(self) -> "DataDir":
+        for folder in (self.root, self.landing, self.serving, self.reports):
+            folder.mkdir(parents=True, exist_ok=True)
+        return self

@@ -1,0 +1,1 @@
+"""The DuckDB warehouse: shared SQL functions, connections and the serving export."""

@@ -1,0 +1,114 @@
+"""SQL functions that every tousu connection to the warehouse registers.
+
+Ingestion validates with these functions and the dbt staging models cast with the
+very same ones (through `orchestration.warehouse.dbt_plugin`), so a value that
+passed validation is guaranteed to cast, and there is one definition of each rule.
+
+DuckDB macros and Python UDFs live on a connection, not in the database file: a
+plain `duckdb` shell can read every table, but only a tousu connection can query
+the staging views that call these functions.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# `YYYY-MM-DD HH:MM:SS` or ISO 8601: `T` or space, optional fraction, optional
+# `Z` or a `±HH[:MM]` offset. Hour 24 and second 60 are refused on purpose:
+# DuckDB's cast would silently roll them over to the next day/minute.
+TIMESTAMP_PATTERN = (
+    r"\d{4}-\d{2}-\d{2}[Tt ]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?"
+    r"([Zz]|[+-]\d{2}(:?\d{2})?)?"
+)
+OFFSET_SUFFIX_PATTERN = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
+
+# White space of every kind, full-width space (U+3000) and BOM included.
+BLANK_PATTERN = r"[\s\p{Z}\x{FEFF}\x{200B}]*"
+
+# A decimal number, optionally with thousands separators, a currency sign in
+# front and 元 behind (`"6,000.00元"`, `"￥1200"`); JSON numbers arrive as text too.
+AMOUNT_PATTERN = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+
+MACROS = {
+    # Text that is absent, empty or only white space counts as missing.
+    "tousu_is_blank": (
+        "(s)",
+        f"s IS NULL OR regexp_full_match(s, '{BLANK_PATTERN}')",
+    ),
+    # Strip white space of every kind (DuckDB's trim() only strips ASCII spaces).
+    "tousu_trim": (
+        "(s)",
+        r"regexp_replace(s, '^[\s\p{Z}\x{FEFF}\x{200B}]+|[\s\p{Z}\x{FEFF}\x{200B}]+$', '', 'g')",
+    ),
+    # Parse a timestamp to Asia/Shanghai local time (TIMESTAMP, no zone); NULL when
+    # it does not follow the contract. Without an offset a time already is local.
+    "tousu_local_ts": (
+        "(s)",
+        f"""CASE
+            WHEN s IS NULL OR NOT regexp_full_match(s, '{TIMESTAMP_PATTERN}') THEN NULL
+            WHEN regexp_matches(s, '{OFFSET_SUFFIX_PATTERN}')
+                THEN timezone('Asia/Shanghai', try_cast(s AS TIMESTAMPTZ))
+            ELSE try_cast(s AS TIMESTAMP)
+        END""",
+    ),
+    # Parse an amount in yuan; NULL when it is no finite number >= 0.
+    "tousu_amount": (
+        "(s)",
+        f"""(WITH cleaned AS (
+                SELECT regexp_replace(
+                    regexp_replace(tousu_trim(s), '^[¥￥]\\s*|\\s*元$', '', 'g'),
+                    '[,，]', '', 'g') AS txt)
+            SELECT CASE
+                WHEN regexp_full_match(txt, '{AMOUNT_PATTERN}')
+                     AND isfinite(try_cast(txt AS DOUBLE))
+                     AND try_cast(txt AS DOUBLE) >= 0
+                THEN try_cast(txt AS DOUBLE) + 0.0
+            END FROM cleaned)""",
+    ),
+    # The text of a JSON string value; NULL for any other JSON type.
+    "tousu_json_string": (
+        "(j)",
+        "CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$' END",
+    ),
+    # The text of a JSON scalar, numbers and booleans rendered as they were written.
+    "tousu_json_scalar": (
+        "(j)",
+        """CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$'
+                WHEN json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN j::VARCHAR
+           END""",
+    ),
+    "tousu_json_is_number": (
+        "(j)",
+        "coalesce(json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE'), false)",
+    ),
+}
+
+
+def nfkc(values: pa.Array) -> pa.Array:
+    """Unicode NFKC normalisation, vectorised (DuckDB has only NFC built in)."""
+    return pc.utf8_normalize(values, "NFKC")
+
+
+def register(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Define tousu's macros and UDFs on one connection (idempotent)."""
+    for name, (params, body) in MACROS.items():
+        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{params} AS ({body})")
+    # A Python UDF belongs to the database instance (cursors share it), while temp
+    # macros belong to each connection: create the UDF only once.
+    already = con.execute(
+        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'tousu_nfkc'"
+    ).fetchall()[0][0]
+    if already:
+        return con
+    con.create_function(
+        "tousu_nfkc",
+        nfkc,
+        [duckdb.sqltype("VARCHAR")],
+        duckdb.sqltype("VARCHAR"),
+        type="arrow",
+        null_handling="special",
+        side_effects=False,
+    )
+    return con
