@@ -33,7 +33,11 @@ class DataDir:
     def reports(self) -> Path:
         return self.root / "reports"
 
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
     def create(self) -> "DataDir":
-        for folder in (self.root, self.landing, self.serving, self.reports):
+        for folder in (self.root, self.landing, self.serving, self.reports, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
         return self

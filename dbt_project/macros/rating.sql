@@ -5,12 +5,12 @@
 {%- endmacro %}
 
 {% macro timeliness_score(reply_hours) -%}
-    case
+    (case
         when {{ reply_hours }} is null then 0.0
         when {{ reply_hours }} < 72 then 1.0
         when {{ reply_hours }} < 120 then 0.6
         else 0.0
-    end
+    end)::double
 {%- endmacro %}
 
 {% macro rating_code(composite_index, eligible) -%}

@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'stg_audit__ingested_files'}}}) }}
 -- Each loaded file's loaded and quarantined counts match the rows it left in the
 -- raw and quarantine tables.
 with

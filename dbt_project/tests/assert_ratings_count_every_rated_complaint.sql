@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'platform_ratings'}}}) }}
 -- Every rated complaint is counted in exactly its month's rating row.
 with
 

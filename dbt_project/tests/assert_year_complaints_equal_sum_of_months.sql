@@ -1,3 +1,4 @@
+{{ config(meta={'dagster': {'ref': {'name': 'platform_ratings'}}}) }}
 -- A platform's rated complaints in a year equal the sum over its months, and
 -- likewise for each quarter and half that is rated.
 with

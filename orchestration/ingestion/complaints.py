@@ -63,7 +63,7 @@ _MISSING = "\n        ".join(_missing_check(name) for name in REQUIRED_STRINGS)
 CLASSIFY_SQL = f"""
 CREATE OR REPLACE TEMP TABLE classified AS
 WITH lines AS (
-    SELECT line_no, encoding_error,
+    SELECT source_file, line_no, encoding_error,
            -- CRLF files: the CR belongs to the line ending, not to the JSON.
            CASE WHEN suffix(line, chr(13)) THEN line[:-2] ELSE line END AS line
     FROM landing_lines
@@ -106,7 +106,7 @@ checked AS (
         CASE WHEN json_type(replies) = 'ARRAY' THEN json_extract(replies, '$[*]') END AS reply_list
     FROM values
 )
-SELECT line_no, line, is_blank, f,
+SELECT source_file, line_no, line, is_blank, f,
     CASE
         WHEN encoding_error THEN 'encoding'
         WHEN is_blank THEN NULL
@@ -148,7 +148,7 @@ FROM checked
 INSERT_LOADED_SQL = f"""
 INSERT INTO raw.complaints
 SELECT
-    $source_file, line_no,
+    source_file, line_no,
     tousu_json_string({_f('complaint_id')}),
     tousu_json_string({_f('updated_at')}),
     tousu_json_string({_f('submitted_at')}),

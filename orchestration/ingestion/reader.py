@@ -30,7 +30,7 @@ class LineChunk:
     lines: list[str]
     encoding_errors: set[int] = field(default_factory=set)
 
-    def to_arrow(self) -> pa.Table:
+    def to_arrow(self, source_file: str) -> pa.Table:
         n = len(self.lines)
         line_no = np.arange(self.first_line_no, self.first_line_no + n, dtype=np.int64)
         bad = np.zeros(n, dtype=bool)
@@ -38,6 +38,7 @@ class LineChunk:
             bad[line_no_bad - self.first_line_no] = True
         return pa.table(
             {
+                "source_file": pa.array([source_file] * n, pa.string()),
                 "line_no": line_no,
                 "line": pa.array(self.lines, pa.large_string()),
                 "encoding_error": bad,

@@ -83,7 +83,7 @@ _DATE_OK = "({col} IS NULL OR tousu_trim({col}) = '' OR try_strptime(tousu_trim(
 # Builds temp table `classified` from the registry rows in `registry_rows`.
 CLASSIFY_SQL = f"""
 CREATE OR REPLACE TEMP TABLE classified AS
-SELECT *,
+SELECT $source_file AS source_file, *,
     n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) AS is_blank,
     CASE
         WHEN n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) THEN NULL
@@ -101,7 +101,7 @@ FROM registry_rows
 
 INSERT_LOADED_SQL = f"""
 INSERT INTO raw.platforms
-SELECT $source_file, line_no, {", ".join(COLUMNS)}, $ingested_at
+SELECT source_file, line_no, {", ".join(COLUMNS)}, $ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank
 """

@@ -1,14 +1,20 @@
-"""Ingest every new landing file: one transaction per file.
+"""Ingest every new landing file.
 
-A file is either wholly ingested (raw rows + quarantine + its audit row) or not
-at all; a file that fails as a whole is reported and left unrecorded, so it is
-retried once fixed, and the other files still load.
+Atomicity is per file: a file is either wholly ingested (its raw rows, its
+quarantined lines and its audit row) or not at all. Small complaint files are
+ingested in batches — one transaction and one SQL pass for many files, since
+planning the validation query costs more than running it on a small file — and
+a large file streams through in chunks inside its own transaction. A file that
+fails as a whole (unreadable, truncated gzip, unparseable registry) is read
+before any SQL runs, so it is simply left out: reported, not recorded, retried
+on the next build once fixed, while the other files load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +25,10 @@ from orchestration.ingestion import complaints, registry
 from orchestration.ingestion.landing import FileKind, LandingFile, scan
 from orchestration.ingestion.reader import read_chunks
 from orchestration.ingestion.schema import DDL
+
+# Text (uncompressed, estimated) that one batch of complaint files may hold.
+BATCH_BYTES = 128 << 20
+GZIP_RATIO_ESTIMATE = 8
 
 
 @dataclass
@@ -36,12 +46,6 @@ class FileOutcome:
     error: str | None = None
     notes: list[str] = field(default_factory=list)
 
-    def add(self, n_lines: int, n_loaded: int, n_quarantined: int, n_blank: int) -> None:
-        self.n_lines += n_lines
-        self.n_loaded += n_loaded
-        self.n_quarantined += n_quarantined
-        self.n_blank += n_blank
-
 
 @dataclass
 class IngestionReport:
@@ -50,14 +54,10 @@ class IngestionReport:
 
     @property
     def failed(self) -> list[FileOutcome]:
-        return [f for f in self.files if f.status == "failed"]
+        return self.of("failed")
 
     def of(self, status: str) -> list[FileOutcome]:
         return [f for f in self.files if f.status == status]
-
-
-class FileRejected(Exception):
-    """A whole-file problem: the file is reported and not recorded."""
 
 
 def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -70,17 +70,29 @@ def ingest_landing(
     ensure_schema(con)
     ingested_at = now or dt.datetime.now(dt.timezone.utc)
     landing = scan(landing_dir)
-    outcomes = []
+    outcomes: list[FileOutcome] = []
+    pending: list[tuple[LandingFile, FileOutcome]] = []
     for landing_file in landing.files:
-        outcome = _ingest_file(con, landing_file, ingested_at)
-        if outcome is not None:
-            outcomes.append(outcome)
+        outcome = _triage(con, landing_file)
+        if outcome is None:
+            continue  # ingested before
+        outcomes.append(outcome)
+        if outcome.status == "loaded":
+            pending.append((landing_file, outcome))
+        elif outcome.status == "duplicate":
+            _in_transaction(con, lambda: _record(con, [outcome], ingested_at))
+
+    for landing_file, outcome in pending:
+        if landing_file.kind is FileKind.PLATFORMS:
+            _load_registry(con, landing_file, ingested_at, outcome)
+    complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
+    for batch in _batches(complaint_files):
+        _load_complaint_batch(con, batch, ingested_at)
     return IngestionReport(outcomes, landing.ignored)
 
 
-def _ingest_file(
-    con: duckdb.DuckDBPyConnection, landing_file: LandingFile, ingested_at: dt.datetime
-) -> FileOutcome | None:
+def _triage(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileOutcome | None:
+    """New, duplicate (same content as a file loaded before), seen, or refused."""
     outcome = FileOutcome(landing_file.name, landing_file.kind.value, "loaded")
     try:
         outcome.sha256 = landing_file.sha256()
@@ -92,98 +104,177 @@ def _ingest_file(
         " ORDER BY source_file <> $name, ingested_at LIMIT 1",
         {"name": landing_file.name, "sha": outcome.sha256},
     ).fetchall()
-    if seen:
-        seen_name, seen_sha = seen[0]
-        if seen_name == landing_file.name and seen_sha == outcome.sha256:
-            return None  # ingested before: nothing new
-        if seen_name == landing_file.name:
-            return _failed(
-                outcome,
-                "a file of this name was ingested before with other content; landed "
-                "files must never change, so land the new content under a new name",
-            )
-        outcome.status, outcome.duplicate_of = "duplicate", seen_name
-
-    con.execute("BEGIN TRANSACTION")
-    try:
-        if outcome.status == "loaded":
-            if landing_file.kind is FileKind.COMPLAINTS:
-                _load_complaints(con, landing_file, ingested_at, outcome)
-            else:
-                _load_registry(con, landing_file, ingested_at, outcome)
-        _record(con, outcome, ingested_at)
-        con.execute("COMMIT")
-    except (FileRejected, OSError, EOFError, ValueError) as error:
-        con.execute("ROLLBACK")
-        return _failed(outcome, str(error) or type(error).__name__)
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+    if not seen:
+        return outcome
+    seen_name, seen_sha = seen[0]
+    if seen_name == landing_file.name:
+        if seen_sha == outcome.sha256:
+            return None
+        return _failed(
+            outcome,
+            "a file of this name was ingested before with other content; landed files "
+            "must never change, so land the new content under a new name",
+        )
+    outcome.status, outcome.duplicate_of = "duplicate", seen_name
     return outcome
 
 
 def _failed(outcome: FileOutcome, message: str) -> FileOutcome:
-    fresh = FileOutcome(outcome.source_file, outcome.kind, "failed", outcome.sha256)
-    fresh.error = message
-    return fresh
+    outcome.status, outcome.error = "failed", message
+    outcome.n_lines = outcome.n_loaded = outcome.n_quarantined = outcome.n_blank = 0
+    outcome.reasons.clear()
+    return outcome
 
 
-_COUNT_SQL = """
-SELECT count(*),
-       count(*) FILTER (reason IS NULL AND NOT is_blank),
-       count(*) FILTER (reason IS NOT NULL),
-       count(*) FILTER (reason IS NULL AND is_blank)
-FROM classified
-"""
-_REASONS_SQL = "SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY reason"
+def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        work()
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
-def _split_classified(con, outcome: FileOutcome, insert_loaded_sql: str, raw_line_column: str,
-                      params: dict) -> None:
-    """Move the rows of temp table `classified` to raw and quarantine; count them."""
-    con.execute(insert_loaded_sql, params)
-    con.execute(
-        "INSERT INTO audit.quarantine"
-        f" SELECT $source_file, line_no, reason, {raw_line_column}, $ingested_at"
-        " FROM classified WHERE reason IS NOT NULL",
-        params,
-    )
-    outcome.add(*con.execute(_COUNT_SQL).fetchall()[0])
-    outcome.reasons.update(dict(con.execute(_REASONS_SQL).fetchall()))
-
-
-def _load_complaints(con, landing_file: LandingFile, ingested_at, outcome: FileOutcome) -> None:
-    params = {"source_file": landing_file.name, "ingested_at": ingested_at}
-    for chunk in read_chunks(landing_file.path):
-        con.register("landing_lines", chunk.to_arrow())
-        con.execute(complaints.CLASSIFY_SQL)
-        con.unregister("landing_lines")
-        _split_classified(con, outcome, complaints.INSERT_LOADED_SQL, "line", params)
+# ----------------------------------------------------------------------------- registries
 
 
 def _load_registry(con, landing_file: LandingFile, ingested_at, outcome: FileOutcome) -> None:
     try:
         registry_rows, ignored, n_columns = registry.read_rows(landing_file.path)
-    except registry.RegistryFileError as error:
-        raise FileRejected(f"not a readable registry: {error}") from None
+    except (registry.RegistryFileError, OSError) as error:
+        _failed(outcome, f"not a readable registry: {error}")
+        return
     if ignored:
         outcome.notes.append(f"ignored unknown column(s): {', '.join(ignored)}")
-    con.register("registry_rows", registry_rows)
-    con.execute(registry.CLASSIFY_SQL, {"n_columns": n_columns})
-    con.unregister("registry_rows")
-    params = {"source_file": landing_file.name, "ingested_at": ingested_at}
-    # A registry's n_lines counts its records, not its header line.
-    _split_classified(con, outcome, registry.INSERT_LOADED_SQL, "raw_line", params)
+
+    def work() -> None:
+        con.register("registry_rows", registry_rows)
+        con.execute(registry.CLASSIFY_SQL, {"n_columns": n_columns, "source_file": landing_file.name})
+        con.unregister("registry_rows")
+        # A registry's n_lines counts its records, not its header line.
+        _move_classified(con, registry.INSERT_LOADED_SQL, "raw_line", ingested_at, {outcome.source_file: outcome})
+        _record(con, [outcome], ingested_at)
+
+    _in_transaction(con, work)
 
 
-def _record(con, outcome: FileOutcome, ingested_at: dt.datetime) -> None:
-    counts = (
-        (None, None, None, None)
-        if outcome.status == "duplicate"
-        else (outcome.n_lines, outcome.n_loaded, outcome.n_quarantined, outcome.n_blank)
-    )
+# ----------------------------------------------------------------------------- complaint dumps
+
+
+def _text_size(landing_file: LandingFile) -> int:
+    size = landing_file.path.stat().st_size
+    return size * GZIP_RATIO_ESTIMATE if landing_file.name.endswith(".gz") else size
+
+
+def _batches(files: list[tuple[LandingFile, FileOutcome]]) -> Iterator[list[tuple[LandingFile, FileOutcome]]]:
+    batch: list[tuple[LandingFile, FileOutcome]] = []
+    size = 0
+    for item in files:
+        item_size = _text_size(item[0])
+        if batch and size + item_size > BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+        batch.append(item)
+        size += item_size
+    if batch:
+        yield batch
+
+
+def _read_whole(landing_file: LandingFile) -> pa.Table:
+    tables = [chunk.to_arrow(landing_file.name) for chunk in read_chunks(landing_file.path)]
+    return pa.concat_tables(tables) if tables else _empty_lines(landing_file.name)
+
+
+def _empty_lines(source_file: str) -> pa.Table:
+    from orchestration.ingestion.reader import LineChunk
+
+    return LineChunk(1, []).to_arrow(source_file)
+
+
+def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at) -> None:
+    if len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES:
+        _stream_large_file(con, *batch[0], ingested_at)
+        return
+    tables, loaded = [], {}
+    for landing_file, outcome in batch:
+        try:
+            tables.append(_read_whole(landing_file))
+            loaded[outcome.source_file] = outcome
+        except (OSError, EOFError) as error:
+            _failed(outcome, f"cannot read: {error}")
+    if not loaded:
+        return
+
+    def work() -> None:
+        _classify_complaint_lines(con, pa.concat_tables(tables), ingested_at, loaded)
+        _record(con, list(loaded.values()), ingested_at)
+
+    _in_transaction(con, work)
+
+
+def _stream_large_file(con, landing_file: LandingFile, outcome: FileOutcome, ingested_at) -> None:
+    def work() -> None:
+        for chunk in read_chunks(landing_file.path):
+            _classify_complaint_lines(con, chunk.to_arrow(landing_file.name), ingested_at,
+                                      {outcome.source_file: outcome})
+        _record(con, [outcome], ingested_at)
+
+    try:
+        _in_transaction(con, work)
+    except (OSError, EOFError) as error:
+        _failed(outcome, f"cannot read: {error}")
+
+
+def _classify_complaint_lines(con, lines: pa.Table, ingested_at, outcomes: dict[str, FileOutcome]) -> None:
+    con.register("landing_lines", lines)
+    con.execute(complaints.CLASSIFY_SQL)
+    con.unregister("landing_lines")
+    _move_classified(con, complaints.INSERT_LOADED_SQL, "line", ingested_at, outcomes)
+
+
+# ----------------------------------------------------------------------------- shared
+
+
+_COUNT_SQL = """
+SELECT source_file,
+       count(*),
+       count(*) FILTER (reason IS NULL AND NOT is_blank),
+       count(*) FILTER (reason IS NOT NULL),
+       count(*) FILTER (reason IS NULL AND is_blank)
+FROM classified GROUP BY source_file
+"""
+_REASONS_SQL = """
+SELECT source_file, reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY ALL
+"""
+
+
+def _move_classified(con, insert_loaded_sql: str, raw_line_column: str, ingested_at,
+                     outcomes: dict[str, FileOutcome]) -> None:
+    """Move temp table `classified` into raw and quarantine; count per file."""
+    params = {"ingested_at": ingested_at}
+    con.execute(insert_loaded_sql, params)
     con.execute(
-        "INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [outcome.source_file, outcome.sha256, outcome.kind, outcome.status,
-         outcome.duplicate_of, *counts, ingested_at],
+        "INSERT INTO audit.quarantine"
+        f" SELECT source_file, line_no, reason, {raw_line_column}, $ingested_at"
+        " FROM classified WHERE reason IS NOT NULL",
+        params,
     )
+    for source_file, n_lines, n_loaded, n_quarantined, n_blank in con.execute(_COUNT_SQL).fetchall():
+        outcome = outcomes[source_file]
+        outcome.n_lines += n_lines
+        outcome.n_loaded += n_loaded
+        outcome.n_quarantined += n_quarantined
+        outcome.n_blank += n_blank
+    for source_file, reason, count in con.execute(_REASONS_SQL).fetchall():
+        outcomes[source_file].reasons[reason] += count
+
+
+def _record(con, outcomes: list[FileOutcome], ingested_at: dt.datetime) -> None:
+    rows = [
+        [o.source_file, o.sha256, o.kind, o.status, o.duplicate_of,
+         *((None,) * 4 if o.status == "duplicate" else (o.n_lines, o.n_loaded, o.n_quarantined, o.n_blank)),
+         ingested_at]
+        for o in outcomes
+    ]
+    con.executemany("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

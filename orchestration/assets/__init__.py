@@ -1,0 +1,1 @@
+"""Dagster assets: landing → raw (ingestion), dbt models, serving exports."""

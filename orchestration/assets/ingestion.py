@@ -1,0 +1,98 @@
+"""Landing files → raw tables, as one Dagster multi-asset."""
+
+import dagster as dg
+
+from orchestration.ingestion.run import IngestionReport, ingest_landing
+from orchestration.resources import TousuDataDirResource
+from orchestration.warehouse.connection import connect
+
+RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
+RAW_PLATFORMS = dg.AssetKey(["raw", "platforms"])
+AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
+AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
+
+INGESTION_GROUP = "ingestion"
+
+
+class IngestionFailed(dg.Failure):
+    pass
+
+
+def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
+    return dg.MetadataValue.table(
+        records=[
+            dg.TableRecord(
+                {
+                    "source_file": f.source_file,
+                    "status": f.status,
+                    "n_lines": f.n_lines,
+                    "n_loaded": f.n_loaded,
+                    "n_quarantined": f.n_quarantined,
+                    "n_blank": f.n_blank,
+                    "detail": f.error or f.duplicate_of or "; ".join(f.notes),
+                }
+            )
+            for f in report.files
+        ],
+        schema=dg.TableSchema(
+            columns=[
+                dg.TableColumn("source_file", "string"),
+                dg.TableColumn("status", "string"),
+                dg.TableColumn("n_lines", "int"),
+                dg.TableColumn("n_loaded", "int"),
+                dg.TableColumn("n_quarantined", "int"),
+                dg.TableColumn("n_blank", "int"),
+                dg.TableColumn("detail", "string"),
+            ]
+        ),
+    )
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(RAW_COMPLAINTS, description="Loaded lines of complaint dumps (raw.complaints).", group_name=INGESTION_GROUP),
+        dg.AssetSpec(RAW_PLATFORMS, description="Loaded lines of platform registries (raw.platforms).", group_name=INGESTION_GROUP),
+        dg.AssetSpec(AUDIT_INGESTED_FILES, description="One row per landing file with its line counts.", group_name=INGESTION_GROUP),
+        dg.AssetSpec(AUDIT_QUARANTINE, description="Every line not loaded, with file, line and reason.", group_name=INGESTION_GROUP),
+    ],
+    pool="warehouse",
+)
+def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource):
+    """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
+    paths = data_dir.paths()
+    with connect(paths.warehouse) as con:
+        report = ingest_landing(con, paths.landing)
+    for outcome in report.files:
+        log = context.log.error if outcome.status == "failed" else context.log.info
+        log(
+            f"{outcome.source_file}: {outcome.status} — {outcome.n_lines} lines, "
+            f"{outcome.n_loaded} loaded, {outcome.n_quarantined} quarantined, "
+            f"{outcome.n_blank} blank{': ' + outcome.error if outcome.error else ''}"
+        )
+    if report.ignored:
+        context.log.warning(f"ignored (name fits no pattern, or not a regular file): {report.ignored}")
+    if report.failed:
+        raise IngestionFailed(
+            description="; ".join(f"{f.source_file}: {f.error}" for f in report.failed),
+            metadata={"failed_files": [f.source_file for f in report.failed]},
+        )
+    loaded = report.of("loaded")
+    summary = {
+        "new_files": len(loaded),
+        "duplicate_files": len(report.of("duplicate")),
+        "ignored_files": dg.MetadataValue.json(report.ignored),
+        "files": _files_table(report),
+    }
+    yield dg.MaterializeResult(
+        asset_key=RAW_COMPLAINTS,
+        metadata={"lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "complaints"), **summary},
+    )
+    yield dg.MaterializeResult(
+        asset_key=RAW_PLATFORMS,
+        metadata={"lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "platforms")},
+    )
+    yield dg.MaterializeResult(asset_key=AUDIT_INGESTED_FILES, metadata={"files_recorded": len(report.files)})
+    yield dg.MaterializeResult(
+        asset_key=AUDIT_QUARANTINE,
+        metadata={"lines_quarantined": sum(f.n_quarantined for f in loaded)},
+    )

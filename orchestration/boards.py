@@ -1,0 +1,73 @@
+"""Boards as aligned text tables, read from serving/ (what BI sees)."""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+import duckdb
+
+RATING_BOARD_SQL = """
+SELECT b.rank, b.platform,
+       printf('%.2f%%', r.reply_rate * 100) AS reply_rate,
+       printf('%.3f', r.timeliness) AS timeliness,
+       printf('%.3f', r.satisfaction) AS satisfaction,
+       printf('%.3f', b.composite_index) AS composite_index,
+       b.rating, b.n_complaints
+FROM marts.rating_board b
+JOIN marts.platform_ratings r USING (platform, period_key)
+WHERE b.domain = $domain AND b.period_key = $period
+ORDER BY b.rank, b.n_complaints DESC, b.platform
+"""
+RATING_HEADERS = ("排名", "平台名称", "平台反馈率", "回复时效性", "用户满意度", "综合指数", "评级", "投诉量")
+
+COMPLAINT_BOARD_SQL = """
+SELECT rank, platform, n_complaints FROM marts.complaint_board
+WHERE domain = $domain AND period_key = $period
+ORDER BY rank, platform
+"""
+COMPLAINT_HEADERS = ("排名", "平台名称", "有效投诉量")
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    fill = " " * (width - display_width(text))
+    return fill + text if right else text + fill
+
+
+def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
+    cells = [[str(value) for value in row] for row in rows]
+    widths = [max(display_width(h), *(display_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
+    numeric = [all(_looks_numeric(r[i]) for r in cells) and bool(cells) for i in range(len(headers))]
+    lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(headers, widths, numeric))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w, n) for c, w, n in zip(row, widths, numeric)) for row in cells]
+    return "\n".join(lines)
+
+
+def _looks_numeric(text: str) -> bool:
+    return text.rstrip("%").replace(".", "", 1).isdigit()
+
+
+def latest_year(con: duckdb.DuckDBPyConnection) -> str | None:
+    rows = con.execute(
+        "SELECT max(period_key) FROM marts.platform_ratings WHERE period_type = 'year'"
+    ).fetchall()
+    return rows[0][0]
+
+
+def render_board(serving_db: Path, kind: str, domain: str, period: str | None) -> str:
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        period = period or latest_year(con)
+        if kind == "rating":
+            rows = con.execute(RATING_BOARD_SQL, {"domain": domain, "period": period}).fetchall()
+            title, headers = f"{period} {domain} 消费评级榜", RATING_HEADERS
+        else:
+            rows = con.execute(COMPLAINT_BOARD_SQL, {"domain": domain, "period": period}).fetchall()
+            title, headers = f"{period} {domain} 投诉榜", COMPLAINT_HEADERS
+    if not rows:
+        return f"{title}\n(no platform has rated complaints in {domain} for period {period})"
+    return f"{title}\n{format_table(headers, rows)}"

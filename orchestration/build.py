@@ -1,0 +1,87 @@
+"""Run the whole build (ingest → dbt build with tests → serving) through Dagster, in process."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import dagster as dg
+
+from orchestration.paths import DATA_DIR_ENV, DataDir
+
+JOB_NAME = "build_warehouse"
+
+
+@dataclass
+class BuildOutcome:
+    success: bool
+    log_file: Path | None = None
+    failed_step: str | None = None
+    errors: list[str] = field(default_factory=list)
+    failed_checks: list[str] = field(default_factory=list)
+    n_checks_passed: int = 0
+    materialized: dict[str, dict] = field(default_factory=dict)
+
+
+def _root_message(error) -> str:
+    """The innermost cause's message: the user's problem, not Dagster's wrapper."""
+    if error is None:
+        return "step failed"
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+def _instance() -> dg.DagsterInstance:
+    # With DAGSTER_HOME set, CLI runs are recorded where `dagster dev` shows them.
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+
+
+def run_build(data_dir: DataDir, verbose: bool = False) -> BuildOutcome:
+    """Run the build job; unless verbose, dbt's log (which dagster-dbt echoes to
+    stdout) goes to a file in logs/ instead of the terminal."""
+    os.environ[DATA_DIR_ENV] = str(data_dir.create().root)
+    if verbose:
+        return _run_job("INFO")
+    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+    log_file = data_dir.logs / f"build-{stamp}-{os.getpid()}.log"
+    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
+        outcome = _run_job("WARNING")
+    outcome.log_file = log_file
+    return outcome
+
+
+def _run_job(log_level: str) -> BuildOutcome:
+    from orchestration.manifest import ensure_manifest
+
+    ensure_manifest()
+    from orchestration.definitions import defs  # after the manifest exists
+
+    job = defs.resolve_job_def(JOB_NAME)
+    with _instance() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        )
+        outcome = BuildOutcome(success=result.success)
+        for event in result.all_events:
+            if event.is_step_failure and outcome.failed_step is None:
+                outcome.failed_step = event.step_key
+                outcome.errors.append(_root_message(event.step_failure_data.error))
+        for evaluation in result.get_asset_check_evaluations():
+            if evaluation.passed:
+                outcome.n_checks_passed += 1
+            else:
+                outcome.failed_checks.append(
+                    f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
+                )
+        for materialization in result.get_asset_materialization_events():
+            mat = materialization.event_specific_data.materialization
+            outcome.materialized[mat.asset_key.to_user_string()] = {
+                key: value.value for key, value in mat.metadata.items()
+            }
+    return outcome

@@ -1,0 +1,141 @@
+"""`tousu`: generate sample dumps, build the warehouse, print boards (SPEC section 2)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from orchestration.paths import DataDir
+
+# Exit codes (documented in the README).
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_INGESTION_FAILED = 3
+EXIT_DBT_FAILED = 4
+EXIT_SERVING_FAILED = 5
+EXIT_NOT_BUILT = 6
+
+FAILED_STEP_EXIT = {
+    "landing_ingestion": (EXIT_INGESTION_FAILED, "ingestion failed"),
+    "tousu_dbt_models": (EXIT_DBT_FAILED, "dbt build failed"),
+    "serving__marts": (EXIT_SERVING_FAILED, "publishing serving/ failed"),
+}
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int):
+        super().__init__(message)
+        self.code = code
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from orchestration.generate.synthetic import generate, minimum_complaints
+
+    if args.complaints < minimum_complaints():
+        raise CliError(f"--complaints must be at least {minimum_complaints()}", EXIT_USAGE)
+    summary = generate(
+        Path(args.out), args.complaints, args.year, args.seed,
+        progress=lambda message: print(message, file=sys.stderr),
+    )
+    print(f"wrote {len(summary.files)} files ({summary.n_lines:,} lines, "
+          f"{summary.n_complaints:,} complaints) to {args.out}")
+    return EXIT_OK
+
+
+def _build(data_dir: DataDir, verbose: bool) -> None:
+    from orchestration.build import run_build
+
+    outcome = run_build(data_dir, verbose=verbose)
+    ingestion = outcome.materialized.get("raw/complaints", {})
+    if not outcome.success:
+        code, what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))
+        detail = "\n".join(f"  {e}" for e in outcome.errors)
+        checks = "".join(f"\n  failed test: {c}" for c in outcome.failed_checks)
+        log = f"\n  full log: {outcome.log_file}" if outcome.log_file else ""
+        raise CliError(f"{what}; serving/ was not refreshed.\n{detail}{checks}{log}", code)
+    serving = outcome.materialized.get("serving/marts", {})
+    print(
+        f"build ok: {ingestion.get('new_files', 0)} new file(s), "
+        f"{ingestion.get('duplicate_files', 0)} duplicate(s); "
+        f"{outcome.n_checks_passed} dbt tests passed; serving release {serving.get('release')}"
+    )
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    _build(DataDir.from_env(), args.verbose)
+    return EXIT_OK
+
+
+def _board_text(data_dir: DataDir, kind: str, domain: str, period: str | None) -> str:
+    from orchestration.boards import render_board
+
+    serving_db = data_dir.serving / "warehouse.duckdb"
+    if not serving_db.exists():
+        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    return render_board(serving_db, kind, domain, period)
+
+
+def _cmd_board(args: argparse.Namespace) -> int:
+    print(_board_text(DataDir.from_env(), args.kind, args.domain, args.period))
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from orchestration.generate.synthetic import DEFAULT_YEAR, generate
+
+    data_dir = DataDir.from_env().create()
+    if not any(data_dir.landing.iterdir()):
+        summary = generate(data_dir.landing, progress=lambda m: print(m, file=sys.stderr))
+        print(f"generated the default sample: {len(summary.files)} files in {data_dir.landing}")
+    else:
+        print(f"landing/ already has files: building what is there ({data_dir.landing})")
+    _build(data_dir, args.verbose)
+    print()
+    print(_board_text(data_dir, "rating", "金融科技", str(DEFAULT_YEAR)))
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    from orchestration.generate.synthetic import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
+
+    top = argparse.ArgumentParser(
+        prog="tousu",
+        description="Consumer-complaint warehouse. Data lives in $TOUSU_DATA_DIR (default ./data).",
+    )
+    commands = top.add_subparsers(dest="command", required=True)
+
+    gen = commands.add_parser("generate", help="write realistic synthetic landing files")
+    gen.add_argument("--out", required=True, help="directory to write into")
+    gen.add_argument("--complaints", type=int, default=DEFAULT_COMPLAINTS)
+    gen.add_argument("--year", type=int, default=DEFAULT_YEAR)
+    gen.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    gen.set_defaults(func=_generate)
+
+    build = commands.add_parser("build", help="ingest new landing files, dbt build with tests, refresh serving/")
+    build.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
+    build.set_defaults(func=_cmd_build)
+
+    board = commands.add_parser("board", help="print a rating or complaint board")
+    board.add_argument("--domain", default="金融科技", help="domain, or 总榜 for the complaint board (default 金融科技)")
+    board.add_argument("--period", help="period key: 2024, 2024-H1, 2024-Q3, 2024-03 (default: latest year)")
+    board.add_argument("--kind", choices=("rating", "complaint"), default="rating")
+    board.set_defaults(func=_cmd_board)
+
+    demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board")
+    demo.add_argument("-v", "--verbose", action="store_true")
+    demo.set_defaults(func=_cmd_demo)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CliError as error:
+        print(f"tousu: {error}", file=sys.stderr)
+        return error.code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

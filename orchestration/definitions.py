@@ -1,0 +1,19 @@
+"""The Dagster entry point (`dagster dev -m orchestration.definitions`)."""
+
+import dagster as dg
+
+from orchestration.assets.dbt import tousu_dbt_models
+from orchestration.assets.ingestion import landing_ingestion
+from orchestration.assets.serving import serving_marts
+from orchestration.jobs import build_job, daily_build_schedule
+from orchestration.resources import build_resources
+
+defs = dg.Definitions(
+    assets=[landing_ingestion, tousu_dbt_models, serving_marts],
+    jobs=[build_job],
+    schedules=[daily_build_schedule],
+    resources=build_resources(),
+    # Steps run one after another in the run's own process: they all write the
+    # one warehouse file, so parallel steps would only wait on each other.
+    executor=dg.in_process_executor,
+)

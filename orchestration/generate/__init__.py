@@ -1,0 +1,1 @@
+"""Synthetic landing data (`tousu generate`), calibrated to the reference report."""

@@ -1,0 +1,39 @@
+"""Dagster resources: where the data lives, and the dbt CLI."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.paths import DATA_DIR_ENV, DataDir
+from orchestration.project import tousu_dbt_project
+
+
+class TousuDataDirResource(dg.ConfigurableResource):
+    """The data directory (`TOUSU_DATA_DIR`): landing/, warehouse.duckdb, serving/."""
+
+    # None: read TOUSU_DATA_DIR when a run starts, not when definitions load.
+    data_dir: str | None = None
+
+    def paths(self) -> DataDir:
+        root = self.data_dir or os.environ.get(DATA_DIR_ENV, "data")
+        return DataDir(Path(root).resolve()).create()
+
+    def export_for_dbt(self) -> None:
+        # dbt's profile reads TOUSU_DATA_DIR; an absolute path makes it independent
+        # of the working directory dbt runs in.
+        os.environ[DATA_DIR_ENV] = str(self.paths().root)
+
+
+def build_resources() -> dict[str, dg.ConfigurableResource]:
+    return {
+        "data_dir": TousuDataDirResource(),
+        # The dbt installed beside this interpreter, so an unactivated venv works too.
+        "dbt": DbtCliResource(
+            project_dir=tousu_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")
+        ),
+    }

@@ -1,0 +1,93 @@
+"""Publish the marts for BI: `serving/warehouse.duckdb` and `serving/parquet/`.
+
+Each build writes a complete release aside (`serving/releases/<id>/`), then
+swaps two symlinks with rename(2), which is atomic: a reader opening
+`serving/warehouse.duckdb` or `serving/parquet/<table>.parquet` sees one whole
+release, never a half-written table, and never blocks the build (it only ever
+opens finished files read-only).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+SERVED_SCHEMA = "marts"
+RELEASES = "releases"
+SERVED_LINKS = ("warehouse.duckdb", "parquet")
+# Releases kept besides the current one, so a reader that resolved the previous
+# links a moment ago can still finish reading.
+KEEP_PREVIOUS = 1
+
+
+@dataclass(frozen=True)
+class ServingRelease:
+    release_id: str
+    path: Path
+    tables: dict[str, int]
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _sql_string(value: str | Path) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
+    release_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    release_dir = serving_dir / RELEASES / release_id
+    (release_dir / "parquet").mkdir(parents=True)
+    tables: dict[str, int] = {}
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH {_sql_string(warehouse)} AS warehouse (READ_ONLY)")
+        con.execute(f"ATTACH {_sql_string(release_dir / 'warehouse.duckdb')} AS serving")
+        names = [
+            row[0]
+            for row in con.execute(
+                "SELECT table_name FROM duckdb_tables()"
+                " WHERE database_name = 'warehouse' AND schema_name = ? ORDER BY table_name",
+                [SERVED_SCHEMA],
+            ).fetchall()
+        ]
+        con.execute(f"CREATE SCHEMA serving.{SERVED_SCHEMA}")
+        for name in names:
+            source = f"warehouse.{SERVED_SCHEMA}.{_quote(name)}"
+            con.execute(f"CREATE TABLE serving.{SERVED_SCHEMA}.{_quote(name)} AS SELECT * FROM {source}")
+            con.execute(
+                f"COPY {source} TO {_sql_string(release_dir / 'parquet' / f'{name}.parquet')}"
+                " (FORMAT parquet)"
+            )
+            tables[name] = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+        con.execute("DETACH serving")
+        con.execute("DETACH warehouse")
+    for link in SERVED_LINKS:
+        _swap_link(serving_dir / link, Path(RELEASES) / release_id / link)
+    _prune(serving_dir / RELEASES, keep={release_id})
+    return ServingRelease(release_id, release_dir, tables)
+
+
+def _swap_link(link: Path, target: Path) -> None:
+    staged = link.with_name(f".{link.name}.{uuid.uuid4().hex[:8]}")
+    os.symlink(target, staged)
+    os.replace(staged, link)
+
+
+def current_release(serving_dir: Path) -> str | None:
+    link = serving_dir / "warehouse.duckdb"
+    if not link.is_symlink():
+        return None
+    return Path(os.readlink(link)).parent.name
+
+
+def _prune(releases: Path, keep: set[str]) -> None:
+    older = sorted(p for p in releases.iterdir() if p.name not in keep)
+    for stale in older[: max(0, len(older) - KEEP_PREVIOUS)]:
+        shutil.rmtree(stale, ignore_errors=True)
