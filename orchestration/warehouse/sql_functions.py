@@ -24,8 +24,10 @@ TIMESTAMP_PATTERN = (
 )
 OFFSET_SUFFIX_PATTERN = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
 
-# White space of every kind, full-width space (U+3000) and BOM included.
-BLANK_PATTERN = r"[\s\p{Z}\x{FEFF}\x{200B}]*"
+# Unicode White_Space (what Python's str.isspace() accepts: full-width space
+# U+3000, NBSP, the C0 separators …) plus BOM and zero-width space.
+WHITE_SPACE_CLASS = r"[\s\x{0B}\x{1C}-\x{1F}\x{85}\p{Z}\x{FEFF}\x{200B}]"
+BLANK_PATTERN = WHITE_SPACE_CLASS + "*"
 
 # A decimal number, optionally with thousands separators, a currency sign in
 # front and 元 behind (`"6,000.00元"`, `"￥1200"`); JSON numbers arrive as text too.
@@ -40,7 +42,7 @@ MACROS = {
     # Strip white space of every kind (DuckDB's trim() only strips ASCII spaces).
     "tousu_trim": (
         "(s)",
-        r"regexp_replace(s, '^[\s\p{Z}\x{FEFF}\x{200B}]+|[\s\p{Z}\x{FEFF}\x{200B}]+$', '', 'g')",
+        f"regexp_replace(s, '^{WHITE_SPACE_CLASS}+|{WHITE_SPACE_CLASS}+$', '', 'g')",
     ),
     # Parse a timestamp to Asia/Shanghai local time (TIMESTAMP, no zone); NULL when
     # it does not follow the contract. Without an offset a time already is local.

@@ -1,0 +1,37 @@
+# Every target bootstraps what it needs on a fresh machine: a private uv, the
+# locked virtualenv (.venv from uv.lock), and dbt's manifest.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+DBT_FLAGS := --project-dir . --profiles-dir dbt_project
+
+.PHONY: install manifest demo test dagster clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) uv.lock pyproject.toml
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups
+	touch $@
+
+install: $(VENV)/.installed manifest ## create .venv from the lock file and prepare dbt's manifest
+
+manifest: $(VENV)/.installed ## dbt parse, only when the dbt project changed
+	$(BIN)/python -m orchestration.manifest
+
+demo: install ## generate the default sample into $TOUSU_DATA_DIR (./data), build, print the board
+	$(BIN)/tousu demo
+
+test: install ## pytest: unit, wiring, end-to-end builds (dbt build with tests) on generated data
+	$(BIN)/pytest
+
+dagster: install ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -m orchestration.definitions
+
+clean:
+	rm -rf $(VENV) $(TOOLS) target logs .pytest_cache

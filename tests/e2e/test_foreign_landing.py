@@ -1,0 +1,105 @@
+"""A landing zone written from SPEC alone, arriving over three builds: every line
+accounted for as SPEC says, and platform_ratings agreeing with the rules to 1e-9."""
+
+import shutil
+
+import pytest
+
+from conftest import query, run_tousu
+from foreign_landing import write_foreign_landing
+from orchestration.paths import DataDir
+from spec_oracle import ratings, read_landing
+
+MART_COLUMNS = ("platform, domain, period_key, period_type, period_label, period_start, period_end, "
+                "n_complaints, n_replied, reply_rate, timeliness, n_scored, satisfaction, "
+                "composite_index, eligible, rating, rating_code")
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory):
+    source = tmp_path_factory.mktemp("foreign") / "files"
+    batches = write_foreign_landing(source)
+    incremental = DataDir(tmp_path_factory.mktemp("incremental")).create()
+    exit_codes = []
+    for batch in batches:
+        for name in batch:
+            shutil.copy2(source / name, incremental.landing / name)
+        exit_codes.append(run_tousu(incremental, "build"))
+    at_once = DataDir(tmp_path_factory.mktemp("at_once")).create()
+    for name in sorted(p.name for p in source.iterdir()):
+        shutil.copy2(source / name, at_once.landing / name)
+    exit_codes.append(run_tousu(at_once, "build"))
+    return source, incremental, at_once, exit_codes
+
+
+def test_every_build_succeeds(foreign):
+    assert foreign[3] == [0, 0, 0, 0]
+
+
+def test_every_line_is_loaded_quarantined_or_blank_as_the_oracle_says(foreign):
+    source, incremental, _, _ = foreign
+    oracle = read_landing(source)
+    warehouse = incremental.warehouse
+    verdicts = {(f, n): r for f, n, r in query(warehouse, "SELECT source_file, line_no, reason FROM audit.quarantine")}
+    verdicts.update({(f, n): "loaded" for f, n in query(warehouse, "SELECT source_file, line_no FROM raw.complaints UNION ALL SELECT source_file, line_no FROM raw.platforms")})
+    expected = {key: reason for key, reason in oracle.verdicts.items() if reason != "blank"}
+    assert verdicts == expected
+    blanks = sum(1 for reason in oracle.verdicts.values() if reason == "blank")
+    assert query(warehouse, "SELECT sum(n_blank) FROM audit.ingested_files") == [(blanks,)]
+    assert query(warehouse, "SELECT source_file, status, duplicate_of FROM audit.ingested_files WHERE status = 'duplicate'") == [
+        ("complaints-2024-07-copy.jsonl", "duplicate", "complaints-2024-06.jsonl")]
+
+
+def test_current_states_follow_updated_at_then_file_then_line(foreign):
+    source, incremental, _, _ = foreign
+    oracle = read_landing(source)
+    got = {cid: (f, n) for cid, f, n in query(incremental.warehouse, "SELECT complaint_id, source_file, source_line_no FROM core.fct_complaints")}
+    assert got == {cid: (rec["_file"], rec["_line"]) for cid, rec in oracle.complaints.items()}
+    # TIE1: same updated_at in two files → the greater file name wins;
+    # TIE2: same updated_at twice in one file → the greater line wins.
+    assert query(incremental.warehouse, "SELECT complaint_id, status FROM core.fct_complaints WHERE complaint_id IN ('TIE1', 'TIE2') ORDER BY 1") == [
+        ("TIE1", "已受理"), ("TIE2", "已移交")]
+
+
+def test_platform_ratings_agree_with_the_rules(foreign):
+    source, incremental, _, _ = foreign
+    expected = ratings(read_landing(source))
+    rows = query(incremental.warehouse, f"SELECT {MART_COLUMNS} FROM marts.platform_ratings")
+    got = {(r[0], r[2]): r for r in rows}
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        row = got[key]
+        assert row[1] == want["domain"], key
+        assert row[7] == want["n_complaints"] and row[11] == want["n_scored"], key
+        for column, index in (("reply_rate", 9), ("timeliness", 10), ("satisfaction", 12), ("composite_index", 13)):
+            assert abs(row[index] - want[column]) <= 1e-9, (key, column)
+        assert (row[14], row[15]) == (want["eligible"], want["rating"]), key
+    assert {row[15] for row in rows} == {"不予评级", "不建议下单", "谨慎下单", "建议下单"}
+
+
+def test_several_builds_give_the_marts_of_one_build(foreign):
+    _, incremental, at_once, _ = foreign
+    for table in ("platform_ratings", "rating_board", "complaint_board"):
+        sql = f"SELECT * FROM marts.{table} ORDER BY ALL"
+        assert query(incremental.warehouse, sql) == query(at_once.warehouse, sql), table
+
+
+def test_building_again_changes_nothing(foreign):
+    _, incremental, _, _ = foreign
+    snapshot = "SELECT * FROM marts.platform_ratings ORDER BY ALL"
+    before = query(incremental.warehouse, snapshot)
+    files_before = query(incremental.warehouse, "SELECT count(*) FROM audit.ingested_files")
+    assert run_tousu(incremental, "build") == 0
+    assert query(incremental.warehouse, snapshot) == before
+    assert query(incremental.warehouse, "SELECT count(*) FROM audit.ingested_files") == files_before
+
+
+def test_serving_holds_every_mart_as_duckdb_and_parquet(foreign):
+    _, incremental, _, _ = foreign
+    serving = incremental.serving
+    assert (serving / "warehouse.duckdb").is_symlink() and (serving / "parquet").is_symlink()
+    for table in ("platform_ratings", "rating_board", "complaint_board"):
+        parquet = serving / "parquet" / f"{table}.parquet"
+        in_warehouse = query(incremental.warehouse, f"SELECT * FROM marts.{table} ORDER BY ALL")
+        assert query(serving / "warehouse.duckdb", f"SELECT * FROM marts.{table} ORDER BY ALL") == in_warehouse
+        assert query(None, f"SELECT * FROM read_parquet('{parquet}') ORDER BY ALL") == in_warehouse

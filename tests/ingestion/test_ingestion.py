@@ -1,0 +1,185 @@
+"""Landing files → raw tables and audit (orchestration/ingestion), without dbt."""
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from orchestration.ingestion.run import ingest_landing
+from orchestration.warehouse.connection import connect
+from spec_oracle import classify
+
+VALID = {
+    "complaint_id": "C1", "updated_at": "2024-03-02 10:00:00", "submitted_at": "2024-03-01 09:00:00",
+    "platform": "分期乐", "domain": "金融科技", "status": "已移交", "transferred_at": "2024-03-01 10:00:00",
+}
+
+
+def line(**changes) -> bytes:
+    record = {k: v for k, v in {**VALID, **changes}.items() if v is not ...}
+    return json.dumps(record, ensure_ascii=False).encode()
+
+
+# (line, the reason SPEC 3.1 gives it: first that applies; None = loaded)
+CASES = [
+    (line(), None),
+    (line(amount="6,000.00元", replies=[{"replied_at": "2024-03-01T02:30:00Z", "author": "platform", "content": "好"}],
+          evaluation={"score": 7.5, "evaluated_at": "2024-03-03 10:00:00"}), None),
+    (line(status="未审核", transferred_at=...), None),
+    (line(evaluation=None, replies=None, amount=None), None),
+    (b"\xe6\xb7\x98\xff", "encoding"),
+    (b'{"complaint_id": "C1"', "invalid_json"),
+    (b"[1]", "not_an_object"),
+    (b"42", "not_an_object"),
+    (line(complaint_id=...), "missing_field:complaint_id"),
+    (line(complaint_id=" \u3000"), "missing_field:complaint_id"),
+    (line(complaint_id=7), "missing_field:complaint_id"),
+    (line(complaint_id="x" * 65), "missing_field:complaint_id"),
+    (line(updated_at=None), "missing_field:updated_at"),
+    (line(submitted_at=""), "missing_field:submitted_at"),
+    (line(platform="\u3000"), "missing_field:platform"),
+    (line(domain=...), "missing_field:domain"),
+    (line(status=...), "missing_field:status"),
+    (line(complaint_id=..., status="bogus"), "missing_field:complaint_id"),  # first reason wins
+    (line(updated_at="2024-03-02"), "invalid_timestamp:updated_at"),
+    (line(submitted_at=20240301), "invalid_timestamp:submitted_at"),
+    (line(transferred_at="yesterday"), "invalid_timestamp:transferred_at"),
+    (line(status="处理中"), "invalid_status"),
+    (line(status=3), "invalid_status"),
+    (line(domain="金融"), "unknown_domain"),
+    (line(amount="-1"), "invalid_amount"),
+    (line(amount=True), "invalid_amount"),
+    (line(evaluation={"score": 11}), "invalid_score"),
+    (line(evaluation={"score": "8"}), "invalid_score"),
+    (line(evaluation={"comment": "no score"}), "invalid_score"),
+    (line(evaluation=[8]), "invalid_score"),
+    (line(replies=[{"replied_at": "2024-03-02 10:00:00", "author": "bot", "content": "x"}]), "invalid_reply"),
+    (line(replies=[{"author": "platform", "content": "x"}]), "invalid_reply"),
+    (line(replies={"author": "platform"}), "invalid_reply"),
+    (line(transferred_at=...), "missing_transferred_at"),
+    (line(status="已评价", transferred_at=None), "missing_transferred_at"),
+    (line(transferred_at="2024-03-01 08:59:59"), "transfer_before_submit"),
+    (line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "platform", "content": ""}]), "reply_before_transfer"),
+    (line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "mediator", "content": "ok"}]), None),
+]
+
+
+@pytest.fixture
+def landing(tmp_path: Path) -> Path:
+    folder = tmp_path / "landing"
+    folder.mkdir()
+    return folder
+
+
+def ingest(tmp_path: Path, landing: Path):
+    con = connect(tmp_path / "warehouse.duckdb")
+    return con, ingest_landing(con, landing)
+
+
+def test_every_quarantine_reason_agrees_with_spec_and_the_oracle(tmp_path, landing):
+    (landing / "complaints-1.jsonl").write_bytes(b"\n".join(raw for raw, _ in CASES) + b"\n")
+    con, report = ingest(tmp_path, landing)
+    got = dict(con.execute("SELECT line_no, reason FROM audit.quarantine").fetchall())
+    loaded = {row[0] for row in con.execute("SELECT line_no FROM raw.complaints").fetchall()}
+    for line_no, (raw, expected) in enumerate(CASES, start=1):
+        assert got.get(line_no) == expected, (line_no, raw, got.get(line_no))
+        assert (line_no in loaded) == (expected is None)
+        assert classify(raw)[0] == expected, raw
+    (outcome,) = report.files
+    assert outcome.n_lines == len(CASES) == outcome.n_loaded + outcome.n_quarantined + outcome.n_blank
+
+
+def test_quarantine_keeps_file_line_and_raw_text(tmp_path, landing):
+    (landing / "complaints-1.jsonl").write_bytes(b'ok?\n\xff\n')
+    con, _ = ingest(tmp_path, landing)
+    rows = con.execute("SELECT source_file, line_no, reason, raw_line FROM audit.quarantine ORDER BY line_no").fetchall()
+    assert rows == [("complaints-1.jsonl", 1, "invalid_json", "ok?"), ("complaints-1.jsonl", 2, "encoding", "\\xff")]
+
+
+def test_bom_crlf_blank_lines_gzip_and_no_final_newline(tmp_path, landing):
+    body = b"\r\n".join([line(complaint_id="A"), b"", b"\xe3\x80\x80 ", line(complaint_id="B")])
+    (landing / "complaints-1.jsonl").write_bytes(b"\xef\xbb\xbf" + body)
+    (landing / "complaints-2.jsonl.gz").write_bytes(gzip.compress(line(complaint_id="C") + b"\n"))
+    con, report = ingest(tmp_path, landing)
+    counts = con.execute(
+        "SELECT source_file, n_lines, n_loaded, n_quarantined, n_blank FROM audit.ingested_files ORDER BY 1"
+    ).fetchall()
+    assert counts == [("complaints-1.jsonl", 4, 2, 0, 2), ("complaints-2.jsonl.gz", 1, 1, 0, 0)]
+    ids = sorted(r[0] for r in con.execute("SELECT complaint_id FROM raw.complaints").fetchall())
+    assert ids == ["A", "B", "C"]
+
+
+def test_a_file_seen_before_is_skipped_and_a_copy_recorded_as_duplicate(tmp_path, landing):
+    (landing / "complaints-1.jsonl").write_bytes(line() + b"\n")
+    con, first = ingest(tmp_path, landing)
+    assert [f.status for f in first.files] == ["loaded"]
+    (landing / "complaints-2.jsonl").write_bytes(line() + b"\n")
+    second = ingest_landing(con, landing)
+    assert [(f.source_file, f.status, f.duplicate_of) for f in second.files] == [
+        ("complaints-2.jsonl", "duplicate", "complaints-1.jsonl")
+    ]
+    assert ingest_landing(con, landing).files == []
+    assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
+
+
+def test_a_changed_file_under_an_ingested_name_is_refused_not_recorded(tmp_path, landing):
+    path = landing / "complaints-1.jsonl"
+    path.write_bytes(line() + b"\n")
+    con, _ = ingest(tmp_path, landing)
+    path.write_bytes(line(complaint_id="C2") + b"\n")
+    (report_file,) = ingest_landing(con, landing).files
+    assert report_file.status == "failed" and "other content" in report_file.error
+    assert con.execute("SELECT count(*) FROM audit.ingested_files").fetchall() == [(1,)]
+
+
+def test_a_truncated_gzip_fails_alone_and_is_retried_once_fixed(tmp_path, landing):
+    (landing / "complaints-1.jsonl.gz").write_bytes(gzip.compress(b"\n".join([line()] * 500))[:-30])
+    (landing / "complaints-2.jsonl").write_bytes(line(complaint_id="OK") + b"\n")
+    con, report = ingest(tmp_path, landing)
+    assert {f.source_file: f.status for f in report.files} == {
+        "complaints-1.jsonl.gz": "failed", "complaints-2.jsonl": "loaded"}
+    assert con.execute("SELECT source_file FROM audit.ingested_files").fetchall() == [("complaints-2.jsonl",)]
+    assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
+    (landing / "complaints-1.jsonl.gz").write_bytes(gzip.compress(line(complaint_id="FIXED") + b"\n"))
+    assert [f.status for f in ingest_landing(con, landing).files] == ["loaded"]
+
+
+def test_unknown_names_and_symlinks_are_ignored(tmp_path, landing):
+    outside = tmp_path / "outside.jsonl"
+    outside.write_bytes(line() + b"\n")
+    (landing / "complaints-link.jsonl").symlink_to(outside)
+    (landing / "notes.txt").write_text("hello")
+    _, report = ingest(tmp_path, landing)
+    assert report.files == [] and report.ignored == ["complaints-link.jsonl", "notes.txt"]
+
+
+def test_gbk_registry_with_bad_lines(tmp_path, landing):
+    text = ("platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n"
+            "分期乐,金融科技,消费金融,2019-05-01,,是\n\n"
+            "坏日期,金融科技,,2024-02-30,,是\n少列,金融科技\n火星平台,火星,,,,是\n无售后,金融科技,,,,不知道\n")
+    (landing / "platforms-1.csv").write_bytes(text.encode("gbk"))
+    con, report = ingest(tmp_path, landing)
+    assert con.execute("SELECT platform, onboarded_at FROM raw.platforms").fetchall() == [("分期乐", "2019-05-01")]
+    assert con.execute("SELECT line_no, reason FROM audit.quarantine ORDER BY 1").fetchall() == [
+        (4, "invalid_date:onboarded_at"), (5, "wrong_column_count"), (6, "unknown_domain"),
+        (7, "invalid_after_sales_contact")]
+    (outcome,) = report.files
+    assert (outcome.n_lines, outcome.n_loaded, outcome.n_quarantined, outcome.n_blank) == (6, 1, 4, 1)
+
+
+def test_a_registry_missing_a_column_fails_as_a_whole(tmp_path, landing):
+    (landing / "platforms-1.csv").write_text("platform,domain\n分期乐,金融科技\n", encoding="utf-8")
+    con, report = ingest(tmp_path, landing)
+    (outcome,) = report.files
+    assert outcome.status == "failed" and "onboarded_at" in outcome.error
+    assert con.execute("SELECT count(*) FROM audit.ingested_files").fetchall() == [(0,)]
+
+
+def test_many_small_files_share_one_batch_but_stay_separately_audited(tmp_path, landing):
+    for number in range(30):
+        (landing / f"complaints-{number:02d}.jsonl").write_bytes(line(complaint_id=f"C{number}") + b"\n{bad\n")
+    con, report = ingest(tmp_path, landing)
+    assert len(report.files) == 30
+    assert con.execute("SELECT DISTINCT n_lines, n_loaded, n_quarantined FROM audit.ingested_files").fetchall() == [(2, 1, 1)]
+    assert con.execute("SELECT count(DISTINCT source_file) FROM audit.quarantine").fetchall() == [(30,)]

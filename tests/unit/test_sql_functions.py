@@ -1,0 +1,73 @@
+"""The SQL functions ingestion and staging share (orchestration/warehouse/sql_functions.py)."""
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from orchestration.warehouse.sql_functions import register
+from spec_oracle import parse_amount, parse_ts
+
+
+@pytest.fixture(scope="module")
+def con():
+    return register(duckdb.connect())
+
+
+def scalar(con, sql, *params):
+    return con.execute(sql, list(params)).fetchall()[0][0]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2024-03-01 10:00:00", dt.datetime(2024, 3, 1, 10)),
+        ("2024-03-01T10:00:00", dt.datetime(2024, 3, 1, 10)),
+        ("2024-03-01T02:00:00Z", dt.datetime(2024, 3, 1, 10)),
+        ("2024-03-01T10:00:00+08:00", dt.datetime(2024, 3, 1, 10)),
+        ("2024-03-01T07:30:00+05:30", dt.datetime(2024, 3, 1, 10)),
+        ("2024-02-29T23:00:00-03:00", dt.datetime(2024, 3, 1, 10)),
+        ("2024-03-01T10:00:00.250+08:00", dt.datetime(2024, 3, 1, 10, 0, 0, 250000)),
+        ("2024-03-01 10:00:00+0800", dt.datetime(2024, 3, 1, 10)),
+        ("2024-02-30 10:00:00", None),
+        ("2024-03-01 24:00:00", None),
+        ("2024-03-01 10:00", None),
+        ("2024/03/01 10:00:00", None),
+        ("2024-03-01", None),
+        ("", None),
+    ],
+)
+def test_local_timestamp_matches_the_contract(con, text, expected):
+    assert scalar(con, "SELECT tousu_local_ts(?)", text) == expected
+    assert parse_ts(text) == expected  # the test oracle reads SPEC the same way
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("6,000.00元", 6000.0), ("￥1,200", 1200.0), (" 12 ", 12.0), ("0", 0.0), ("1e3", 1000.0),
+        ("-5", None), ("abc", None), ("", None), ("inf", None), ("NaN", None), ("5元5", None),
+    ],
+)
+def test_amount_parsing(con, text, expected):
+    assert scalar(con, "SELECT tousu_amount(?)", text) == expected
+    assert parse_amount(text) == expected
+
+
+def test_blank_means_unicode_white_space_plus_bom(con):
+    for text in ["", " ", "\u3000\u3000", "\t\r\n", "\ufeff", "\u200b", "\x1c\x85\u2028"]:
+        assert scalar(con, "SELECT tousu_is_blank(?)", text), repr(text)
+    for text in ["a", "\u3000a", "0"]:
+        assert not scalar(con, "SELECT tousu_is_blank(?)", text), repr(text)
+
+
+def test_trim_and_nfkc(con):
+    assert scalar(con, "SELECT tousu_trim(?)", "\u3000 分期乐 \t") == "分期乐"
+    assert scalar(con, "SELECT tousu_nfkc(?)", "ＳＨＥＩＮ①") == "SHEIN1"
+    assert scalar(con, "SELECT tousu_nfkc(NULL)") is None
+
+
+def test_register_is_idempotent_and_works_on_cursors(con):
+    register(con)
+    cursor = register(con.cursor())
+    assert cursor.execute("SELECT tousu_trim(' x ')").fetchall() == [("x",)]
