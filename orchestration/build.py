@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +27,18 @@ class BuildOutcome:
     materialized: dict[str, dict] = field(default_factory=dict)
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _root_message(error) -> str:
-    """The innermost cause's message: the user's problem, not Dagster's wrapper."""
+    """The innermost cause's message, without colours or stack: the user's
+    problem, not Dagster's wrapper."""
     if error is None:
         return "step failed"
     while error.cause is not None:
         error = error.cause
-    return error.message.strip()
+    message = _ANSI.sub("", error.message).split("Stack Trace:")[0]
+    return "\n".join(line for line in message.strip().splitlines() if line.strip())
 
 
 def _instance() -> dg.DagsterInstance:
@@ -49,7 +55,8 @@ def run_build(data_dir: DataDir, verbose: bool = False) -> BuildOutcome:
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     log_file = data_dir.logs / f"build-{stamp}-{os.getpid()}.log"
     with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        outcome = _run_job("WARNING")
+        # Dagster's console logger writes to stderr; quiet means the file only.
+        outcome = _run_job("CRITICAL")
     outcome.log_file = log_file
     return outcome
 

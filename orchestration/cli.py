@@ -50,10 +50,12 @@ def _build(data_dir: DataDir, verbose: bool) -> None:
     ingestion = outcome.materialized.get("raw/complaints", {})
     if not outcome.success:
         code, what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))
-        detail = "\n".join(f"  {e}" for e in outcome.errors)
-        checks = "".join(f"\n  failed test: {c}" for c in outcome.failed_checks)
-        log = f"\n  full log: {outcome.log_file}" if outcome.log_file else ""
-        raise CliError(f"{what}; serving/ was not refreshed.\n{detail}{checks}{log}", code)
+        # Failing dbt tests say it all; otherwise show the root error itself.
+        lines = [f"failed test: {check}" for check in outcome.failed_checks] or outcome.errors
+        if outcome.log_file:
+            lines.append(f"full log: {outcome.log_file}")
+        detail = "".join(f"\n  {line}" for line in "\n".join(lines).splitlines())
+        raise CliError(f"{what}; serving/ was not refreshed.{detail}", code)
     serving = outcome.materialized.get("serving/marts", {})
     print(
         f"build ok: {ingestion.get('new_files', 0)} new file(s), "

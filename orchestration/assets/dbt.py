@@ -26,7 +26,11 @@ class TousuDbtTranslator(DagsterDbtTranslator):
         return "reference" if dbt_resource_props["resource_type"] == "seed" else "snapshots"
 
 
-translator = TousuDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# Source tests (uniqueness of raw lines, the audit ledger) become checks on the
+# raw/audit assets that ingestion materializes.
+translator = TousuDbtTranslator(
+    settings=DagsterDbtTranslatorSettings(enable_asset_checks=True, enable_source_tests_as_checks=True)
+)
 
 
 @dbt_assets(

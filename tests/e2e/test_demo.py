@@ -1,0 +1,119 @@
+"""`tousu demo` and the CLI, end to end on a temporary data directory."""
+
+import contextlib
+import gzip
+import io
+
+import pytest
+
+from conftest import query, run_tousu
+from orchestration.cli import EXIT_DBT_FAILED, EXIT_INGESTION_FAILED, EXIT_NOT_BUILT, EXIT_USAGE
+from orchestration.paths import DataDir
+from orchestration.warehouse.serving import current_release
+
+# The months of each platform's table in the reference report.
+REFERENCE_MONTHS = {
+    "分期乐": set(range(1, 13)),
+    "支付宝": {1, 3, 5, 7, 9, 10, 11, 12},
+    "来分期": {3, 5, 6, 7, 8, 9, 10},
+    "拍拍贷": {3, 5, 6, 7, 11, 12},
+    "京东金融": {7, 8, 11},
+}
+REFERENCE_COUNTS = {"分期乐": 18, "支付宝": 14, "来分期": 13, "拍拍贷": 12, "京东金融": 6}
+
+
+def run_captured(data_dir: DataDir, *args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = run_tousu(data_dir, *args)
+    return code, out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    data_dir = DataDir(tmp_path_factory.mktemp("demo")).create()
+    code, output = run_captured(data_dir, "demo")
+    return data_dir, code, output
+
+
+def test_demo_prints_the_2024_fintech_board(demo):
+    data_dir, code, output = demo
+    assert code == 0
+    assert "2024 金融科技 消费评级榜" in output
+    table = [line.split() for line in output.splitlines()]
+    rows = {cells[1]: cells[6] for cells in table if len(cells) == 8 and cells[0].isdigit()}
+    assert {rows[p] for p in ("支付宝", "来分期", "拍拍贷", "京东金融")} == {"不予评级"}
+    assert rows["分期乐"] == "不建议下单"
+    assert {"建议下单", "谨慎下单"} <= set(rows.values())
+    assert "不建议下单" in {rating for platform, rating in rows.items() if platform != "分期乐"}
+
+
+def test_reference_platforms_get_the_reports_ratings_and_months(demo):
+    data_dir = demo[0]
+    rows = query(data_dir.warehouse, """
+        SELECT platform, count(*), list(DISTINCT rating),
+               list(month(period_start)) FILTER (WHERE period_type = 'month')
+        FROM marts.platform_ratings
+        WHERE period_start >= DATE '2024-01-01' AND period_end <= DATE '2024-12-31'
+          AND platform IN ('分期乐', '支付宝', '来分期', '拍拍贷', '京东金融')
+        GROUP BY platform""")
+    got = {platform: (n, set(ratings), set(months)) for platform, n, ratings, months in rows}
+    for platform, count in REFERENCE_COUNTS.items():
+        expected_rating = {"不建议下单"} if platform == "分期乐" else {"不予评级"}
+        assert got[platform] == (count, expected_rating, REFERENCE_MONTHS[platform]), platform
+
+
+def test_every_planted_defect_is_quarantined_and_every_line_accounted_for(demo):
+    data_dir = demo[0]
+    assert query(data_dir.warehouse, "SELECT count(DISTINCT reason) FROM audit.quarantine WHERE reason NOT LIKE 'invalid_date%'") == [(15,)]
+    assert query(data_dir.warehouse, """
+        SELECT count(*) FROM audit.ingested_files
+        WHERE n_lines <> n_loaded + n_quarantined + n_blank""") == [(0,)]
+
+
+def test_demo_again_builds_nothing_new_and_boards_print(demo):
+    data_dir = demo[0]
+    code, output = run_captured(data_dir, "demo")
+    assert code == 0 and "already has files" in output and "0 new file(s)" in output
+    code, output = run_captured(data_dir, "board", "--kind", "complaint", "--domain", "总榜", "--period", "2024-Q1")
+    assert code == 0 and "2024-Q1 总榜 投诉榜" in output and "分期乐" in output
+    code, output = run_captured(data_dir, "board", "--period", "1999")
+    assert code == 0 and "no platform" in output
+
+
+def test_a_failing_dbt_test_exits_4_and_leaves_serving_alone(demo, tmp_path):
+    data_dir = demo[0]
+    release = current_release(data_dir.serving)
+    import duckdb
+
+    with duckdb.connect(str(data_dir.warehouse)) as con:  # break a source uniqueness test
+        con.execute("INSERT INTO raw.complaints SELECT * FROM raw.complaints LIMIT 1")
+    try:
+        assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
+        assert current_release(data_dir.serving) == release
+    finally:
+        with duckdb.connect(str(data_dir.warehouse)) as con:
+            con.execute("""DELETE FROM raw.complaints WHERE rowid = (SELECT max(rowid) FROM raw.complaints)""")
+    assert run_tousu(data_dir, "build") == 0
+
+
+def test_an_unreadable_file_exits_3_and_the_rest_still_loads(tmp_path, monkeypatch):
+    data_dir = DataDir(tmp_path / "data").create()
+    (data_dir.landing / "complaints-2024-01-01.jsonl.gz").write_bytes(gzip.compress(b"{}\n" * 1000)[:-20])
+    (data_dir.landing / "complaints-2024-01-02.jsonl").write_bytes(b"{}\n")
+    assert run_tousu(data_dir, "build") == EXIT_INGESTION_FAILED
+    assert query(data_dir.warehouse, "SELECT source_file FROM audit.ingested_files") == [("complaints-2024-01-02.jsonl",)]
+
+
+def test_board_before_any_build_exits_6(tmp_path):
+    assert run_tousu(DataDir(tmp_path / "empty").create(), "board") == EXIT_NOT_BUILT
+
+
+def test_generate_is_deterministic_and_checks_its_arguments(tmp_path):
+    data_dir = DataDir(tmp_path / "d").create()
+    for out in ("a", "b"):
+        assert run_tousu(data_dir, "generate", "--out", str(tmp_path / out), "--complaints", "400", "--seed", "5") == 0
+    names = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert names == sorted(p.name for p in (tmp_path / "b").iterdir()) and len(names) > 100
+    assert all((tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes() for n in names)
+    assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "c"), "--complaints", "10") == EXIT_USAGE
