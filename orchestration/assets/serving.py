@@ -2,15 +2,20 @@
 
 import dagster as dg
 
+from orchestration.assets.dbt import tousu_dbt_models
 from orchestration.resources import TousuDataDirResource
 from orchestration.warehouse import serving
 
-SERVED_MARTS = ("platform_ratings", "rating_board", "complaint_board")
+# Every dbt model in schema marts is served: the list follows the dbt project.
+SERVED_MART_KEYS = sorted(
+    (key for key in tousu_dbt_models.keys if key.path[0] == serving.SERVED_SCHEMA),
+    key=lambda key: key.to_user_string(),
+)
 
 
 @dg.asset(
     key=["serving", "marts"],
-    deps=[dg.AssetKey(["marts", name]) for name in SERVED_MARTS],
+    deps=SERVED_MART_KEYS,
     group_name="serving",
     pool="warehouse",
     description="Every table of schema marts, published for BI as one atomic release.",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-# The reason each defect must be quarantined with, and the line itself.
 def _valid(year: int, complaint_id: str, **overrides) -> dict:
     record = {
         "complaint_id": complaint_id,
@@ -23,6 +22,8 @@ def _valid(year: int, complaint_id: str, **overrides) -> dict:
 
 
 def defect_lines(year: int) -> list[tuple[str, bytes]]:
+    """(the reason the line must be quarantined with, the line)."""
+
     def line(record: dict) -> bytes:
         return json.dumps(record, ensure_ascii=False).encode("utf-8")
 

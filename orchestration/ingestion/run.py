@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from orchestration.ingestion import complaints, registry
 from orchestration.ingestion.landing import FileKind, LandingFile, scan
-from orchestration.ingestion.reader import read_chunks
+from orchestration.ingestion.reader import LineChunk, read_chunks
 from orchestration.ingestion.schema import DDL
 
 # Text (uncompressed, estimated) that one batch of complaint files may hold.
@@ -72,10 +72,15 @@ def ingest_landing(
     landing = scan(landing_dir)
     outcomes: list[FileOutcome] = []
     pending: list[tuple[LandingFile, FileOutcome]] = []
+    loading_by_sha: dict[str, str] = {}  # files of this run, so two new copies load once
     for landing_file in landing.files:
         outcome = _triage(con, landing_file)
         if outcome is None:
             continue  # ingested before
+        if outcome.status == "loaded" and outcome.sha256 in loading_by_sha:
+            outcome.status, outcome.duplicate_of = "duplicate", loading_by_sha[outcome.sha256]
+        elif outcome.status == "loaded":
+            loading_by_sha[outcome.sha256] = outcome.source_file
         outcomes.append(outcome)
         if outcome.status == "loaded":
             pending.append((landing_file, outcome))
@@ -187,8 +192,6 @@ def _read_whole(landing_file: LandingFile) -> pa.Table:
 
 
 def _empty_lines(source_file: str) -> pa.Table:
-    from orchestration.ingestion.reader import LineChunk
-
     return LineChunk(1, []).to_arrow(source_file)
 
 

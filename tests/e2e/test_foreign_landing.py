@@ -79,6 +79,8 @@ def test_platform_ratings_agree_with_the_rules(foreign):
 
 def test_several_builds_give_the_marts_of_one_build(foreign):
     _, incremental, at_once, _ = foreign
+    ledger = "SELECT source_file, status, duplicate_of, n_lines, n_loaded, n_quarantined, n_blank FROM audit.ingested_files ORDER BY 1"
+    assert query(incremental.warehouse, ledger) == query(at_once.warehouse, ledger)
     for table in ("platform_ratings", "rating_board", "complaint_board"):
         sql = f"SELECT * FROM marts.{table} ORDER BY ALL"
         assert query(incremental.warehouse, sql) == query(at_once.warehouse, sql), table

@@ -123,6 +123,14 @@ def test_a_file_seen_before_is_skipped_and_a_copy_recorded_as_duplicate(tmp_path
     assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
 
 
+def test_two_new_copies_in_one_build_load_once(tmp_path, landing):
+    (landing / "complaints-1.jsonl").write_bytes(line() + b"\n")
+    (landing / "complaints-2.jsonl").write_bytes(line() + b"\n")
+    con, report = ingest(tmp_path, landing)
+    assert [(f.status, f.duplicate_of) for f in report.files] == [("loaded", None), ("duplicate", "complaints-1.jsonl")]
+    assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
+
+
 def test_a_changed_file_under_an_ingested_name_is_refused_not_recorded(tmp_path, landing):
     path = landing / "complaints-1.jsonl"
     path.write_bytes(line() + b"\n")

@@ -2,6 +2,10 @@
 -- greatest updated_at; ties go to the greater file name, then the greater line
 -- (SPEC 3.1). Cast to tousu's types and normalised; personal data stays behind
 -- in the raw layer except gender and province.
+--
+-- A table, unlike the other staging models: six models read the current state,
+-- and as a view the dedupe over every landed line would run six times per build.
+{{ config(materialized='table') }}
 
 with
 
