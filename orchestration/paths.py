@@ -14,7 +14,7 @@ class DataDir:
     root: Path
 
     @classmethod
-    def from_env(cls) -> "DataDir":
+    def from_env(cls) -> DataDir:
         return cls(Path(os.environ.get(DATA_DIR_ENV, "data")).resolve())
 
     @property
@@ -37,7 +37,7 @@ class DataDir:
     def logs(self) -> Path:
         return self.root / "logs"
 
-    def create(self) -> "DataDir":
+    def create(self) -> DataDir:
         for folder in (self.root, self.landing, self.serving, self.reports, self.logs):
             folder.mkdir(parents=True, exist_ok=True)
         return self

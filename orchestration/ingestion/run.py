@@ -85,7 +85,7 @@ def ingest_landing(
         if outcome.status == "loaded":
             pending.append((landing_file, outcome))
         elif outcome.status == "duplicate":
-            _in_transaction(con, lambda: _record(con, [outcome], ingested_at))
+            _record(con, [outcome], ingested_at)  # one INSERT: atomic by itself
 
     for landing_file, outcome in pending:
         if landing_file.kind is FileKind.PLATFORMS:

@@ -1,6 +1,5 @@
 """dbt vars change what they say, and a malformed one stops the build clearly."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
