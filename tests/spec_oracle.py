@@ -26,7 +26,8 @@ AUTHORS = {"platform", "mediator", "user"}
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 TS = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
-    r"(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?"
+    r"(?:([Zz])|([+-])(\d{2})(?::?(\d{2}))?)?",
+    re.ASCII,  # digits are ASCII digits, as in the SQL (RE2)
 )
 EXTRA_SPACE = "\ufeff\u200b"
 
@@ -81,7 +82,7 @@ def parse_amount(value) -> float | None:
         text = re.sub(r"^[¥￥]\s*", "", text)
         text = re.sub(r"\s*元$", "", text)
         text = text.replace(",", "").replace("，", "")
-        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text):
+        if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", text, re.ASCII):
             return None
         number = float(text)
     else:

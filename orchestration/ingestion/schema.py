@@ -1,8 +1,8 @@
 """Raw and audit tables that ingestion owns (dbt reads them as sources).
 
-Raw columns hold the values as they were written (JSON strings as text, JSON
-numbers as their literal, nested objects as JSON): casting and normalising is
-the staging models' job. Ingestion only decides which lines are valid.
+Raw columns hold the values as landed: JSON strings as text, JSON numbers as
+text (as DuckDB renders them: 12.50 becomes 12.5), nested objects as JSON.
+Casting and normalising is the staging models' job. Ingestion only decides which lines are valid.
 """
 
 DDL = """

@@ -74,7 +74,7 @@ MACROS = {
         "(j)",
         "CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$' END",
     ),
-    # The text of a JSON scalar, numbers and booleans rendered as they were written.
+    # The text of a JSON scalar; numbers and booleans as DuckDB renders them.
     "tousu_json_scalar": (
         "(j)",
         """CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$'

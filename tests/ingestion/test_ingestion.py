@@ -62,6 +62,10 @@ CASES = [
     (line(transferred_at="2024-03-01 08:59:59"), "transfer_before_submit"),
     (line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "platform", "content": ""}]), "reply_before_transfer"),
     (line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "mediator", "content": "ok"}]), None),
+    (line(replies=[]), None),
+    (line(amount="１２３元"), "invalid_amount"),  # digits are ASCII digits
+    (line(updated_at="２０２４-03-02 10:00:00"), "invalid_timestamp:updated_at"),
+    (line(amount="1e400"), "invalid_amount"),
 ]
 
 
@@ -151,6 +155,14 @@ def test_a_truncated_gzip_fails_alone_and_is_retried_once_fixed(tmp_path, landin
     assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
     (landing / "complaints-1.jsonl.gz").write_bytes(gzip.compress(line(complaint_id="FIXED") + b"\n"))
     assert [f.status for f in ingest_landing(con, landing).files] == ["loaded"]
+
+
+def test_empty_and_blank_only_files_are_recorded_with_their_counts(tmp_path, landing):
+    (landing / "complaints-1.jsonl").write_bytes(b"")
+    (landing / "complaints-2.jsonl").write_bytes(b"\n \n\xe3\x80\x80\n")
+    con, report = ingest(tmp_path, landing)
+    assert [(f.n_lines, f.n_loaded, f.n_quarantined, f.n_blank) for f in report.files] == [(0, 0, 0, 0), (3, 0, 0, 3)]
+    assert con.execute("SELECT count(*) FROM audit.ingested_files").fetchall() == [(2,)]
 
 
 def test_unknown_names_and_symlinks_are_ignored(tmp_path, landing):
