@@ -2,7 +2,8 @@
 
 Raw columns hold the values as landed: JSON strings as text, JSON numbers as
 text (as DuckDB renders them: 12.50 becomes 12.5), nested objects as JSON.
-Casting and normalising is the staging models' job. Ingestion only decides which lines are valid.
+Casting and normalising is the staging models' job; ingestion only decides
+which lines are valid.
 """
 
 DDL = """
