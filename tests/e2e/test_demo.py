@@ -117,3 +117,42 @@ def test_generate_is_deterministic_and_checks_its_arguments(tmp_path):
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir()) and len(names) > 100
     assert all((tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes() for n in names)
     assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "c"), "--complaints", "10") == EXIT_USAGE
+
+
+def test_annual_summary_and_fintech_distributions_match_the_reference(demo):
+    from orchestration.generate import catalogue as cat
+
+    data_dir = demo[0]
+    summary = dict(query(data_dir.warehouse, """
+        SELECT platform, n_ratings FROM marts.platform_annual_summary WHERE year = 2024"""))
+    assert {p: summary[p] for p in REFERENCE_COUNTS} == REFERENCE_COUNTS
+    shares = {(d, v): s for d, v, s in query(data_dir.warehouse, """
+        SELECT dimension, value, share FROM marts.domain_distribution
+        WHERE domain = '金融科技' AND period_key = '2024'""")}
+    reference = [("problem_type", cat.REFERENCE_PROBLEM_TYPES), ("province", cat.REFERENCE_PROVINCES),
+                 ("gender", cat.REFERENCE_GENDERS)]
+    for dimension, values in reference:
+        for value, percent in values:
+            if percent is not None:
+                assert abs(shares.get((dimension, value), 0) * 100 - percent) <= 3, (dimension, value)
+    bands = {"10000元以上": 38.87, "5000-10000元": 20.96, "1000-5000元": 13.97, "0-100元": 4.80}
+    for band, percent in bands.items():
+        assert abs(shares[("amount_band", band)] * 100 - percent) <= 3, band
+
+
+def test_no_mart_or_serving_table_holds_personal_data(demo):
+    data_dir = demo[0]
+    names = {n for (n,) in query(data_dir.warehouse, "SELECT DISTINCT \"user\" ->> 'name' FROM raw.complaints WHERE \"user\" ->> 'name' IS NOT NULL")}
+    assert len(names) > 10
+    for database in (data_dir.warehouse, data_dir.serving / "warehouse.duckdb"):
+        columns = query(database, """
+            SELECT table_schema, table_name, column_name FROM information_schema.columns
+            WHERE table_schema = 'marts' AND data_type = 'VARCHAR'""")
+        assert columns
+        for schema, table, column in columns:
+            leaks = query(database, f"""
+                SELECT "{column}" FROM {schema}.{table}
+                WHERE regexp_matches("{column}", '[\\w.+-]+@[\\w-]+\\.[\\w.]+|1[3-9][0-9]{{9}}')
+                   OR "{column}" IN (SELECT unnest(?::VARCHAR[]))
+                LIMIT 3""", [sorted(names)])
+            assert leaks == [], (database.name, table, column, leaks)

@@ -12,7 +12,8 @@ first_replies as (
 
     select
         complaint_id,
-        min(replied_at) as first_reply_at
+        min(replied_at)                                        as first_reply_at,
+        first(content order by replied_at, reply_index)        as first_reply_content
     from {{ ref('int_complaint_replies') }}
     where is_effective_platform_reply
     group by complaint_id
@@ -24,6 +25,7 @@ joined as (
     select
         complaints.*,
         first_replies.first_reply_at,
+        first_replies.first_reply_content,
         (epoch_us(first_replies.first_reply_at) - epoch_us(complaints.transferred_at))
             / 3600e6                                    as reply_hours
     from complaints
@@ -44,6 +46,7 @@ select
     updated_at,
     transferred_at,
     first_reply_at,
+    first_reply_content,
     first_reply_at is not null                          as has_effective_reply,
     reply_hours,
     {{ timeliness_score('reply_hours') }}               as timeliness_score,
@@ -51,6 +54,7 @@ select
     {{ amount_band('amount') }}                         as amount_band,
     province,
     gender,
+    masked_name,
     score,
     evaluated_at,
     title,

@@ -1,7 +1,7 @@
 -- The current state of every complaint: among its loaded lines, the one with the
 -- greatest updated_at; ties go to the greater file name, then the greater line
--- (SPEC 3.1). Cast to tousu's types and normalised; personal data stays behind
--- in the raw layer except gender and province.
+-- (SPEC 3.1). Cast to tousu's types and normalised. Of the personal data only
+-- gender, province and a masked name (surname + 先生/女士/某) leave the raw layer.
 --
 -- A table, unlike the other staging models: six models read the current state,
 -- and as a view the dedupe over every landed line would run six times per build.
@@ -48,6 +48,7 @@ renamed as (
             else '未知'
         end                                                   as gender,
         lower(tousu_trim(tousu_nfkc("user" ->> 'province')))  as province_text,
+        nullif(tousu_trim(tousu_nfkc("user" ->> 'name')), '') as user_name,
         replies,
         (evaluation ->> 'score')::double                      as score,
         tousu_local_ts(evaluation ->> 'evaluated_at')         as evaluated_at,
@@ -61,6 +62,12 @@ renamed as (
 province_aliases as (
 
     select * from {{ ref('province_aliases') }}
+
+),
+
+compound_surnames as (
+
+    select surname from {{ ref('compound_surnames') }}
 
 ),
 
@@ -87,7 +94,17 @@ province_matches as (
 )
 
 select
-    renamed.* exclude (province_text),
-    coalesce(province_matches.province, '未知') as province
+    renamed.* exclude (province_text, user_name),
+    coalesce(province_matches.province, '未知') as province,
+    case
+        when renamed.user_name is null then '匿名用户'
+        else
+            case
+                when left(renamed.user_name, 2) in (select surname from compound_surnames)
+                    then left(renamed.user_name, 2)
+                else left(renamed.user_name, 1)
+            end
+            || case renamed.gender when '男' then '先生' when '女' then '女士' else '某' end
+    end                                         as masked_name
 from renamed
 left join province_matches using (province_text)
