@@ -1,0 +1,26 @@
+"""Board tables line up in a terminal, CJK characters counting two columns."""
+
+from orchestration.boards import display_width, format_table
+
+
+def test_display_width_counts_wide_characters_twice():
+    assert display_width("分期乐") == 6
+    assert display_width("360借条") == 7
+    assert display_width("ＡＢ") == 4
+
+
+def column_of(line: str, cell: str) -> tuple[int, int]:
+    """Display columns where `cell` starts and ends in `line`."""
+    start = display_width(line[: line.index(cell)])
+    return start, start + display_width(cell)
+
+
+def test_text_columns_start_together_and_numbers_end_together():
+    rows = [(1, "中信银行", "1.000", "建议下单"), (10, "360借条", "0.123", "不建议下单")]
+    lines = format_table(("排名", "平台名称", "综合指数", "评级"), rows).splitlines()
+    first, second = lines[2], lines[3]
+    assert column_of(first, "中信银行")[0] == column_of(second, "360借条")[0]  # text: left-aligned
+    assert column_of(first, "建议下单")[0] == column_of(second, "不建议下单")[0]
+    assert column_of(first, "1.000")[1] == column_of(second, "0.123")[1]  # numbers: right-aligned
+    assert column_of(first, "1")[1] == column_of(second, "10")[1]
+    assert column_of(lines[0], "综合指数")[1] == column_of(first, "1.000")[1]  # header over its column
