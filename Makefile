@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT_FLAGS := --project-dir . --profiles-dir dbt_project
 
-.PHONY: install manifest demo test dagster clean
+.PHONY: install manifest browser demo test dagster clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -27,7 +27,11 @@ manifest: $(VENV)/.installed ## dbt parse, only when the dbt project changed
 demo: install ## generate the default sample into $TOUSU_DATA_DIR (./data), build, print the board
 	$(BIN)/tousu demo
 
-test: install ## pytest: unit, wiring, end-to-end builds (dbt build with tests) on generated data
+browser: ## headless Chromium and CJK fonts (Debian packages) for the report test
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+test: install browser ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
 	$(BIN)/pytest
 
 dagster: install ## the Dagster UI on http://127.0.0.1:3000

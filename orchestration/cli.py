@@ -83,6 +83,21 @@ def _cmd_board(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _write_report(data_dir: DataDir, year: int, domain: str) -> None:
+    from orchestration.report.render import write_report
+
+    serving_db = data_dir.serving / "warehouse.duckdb"
+    if not serving_db.exists():
+        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    path = write_report(serving_db, data_dir.reports, year, domain)
+    print(f"report: {path}")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    _write_report(DataDir.from_env(), args.year, args.domain)
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from orchestration.generate.synthetic import DEFAULT_YEAR, generate
 
@@ -95,6 +110,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     _build(data_dir, args.verbose)
     print()
     print(_board_text(data_dir, "rating", "金融科技", str(DEFAULT_YEAR)))
+    print()
+    _write_report(data_dir, DEFAULT_YEAR, "金融科技")
     return EXIT_OK
 
 
@@ -124,7 +141,12 @@ def parser() -> argparse.ArgumentParser:
     board.add_argument("--kind", choices=("rating", "complaint"), default="rating")
     board.set_defaults(func=_cmd_board)
 
-    demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board")
+    report = commands.add_parser("report", help="write the annual report (HTML) into reports/")
+    report.add_argument("--year", type=int, required=True)
+    report.add_argument("--domain", default="金融科技")
+    report.set_defaults(func=_cmd_report)
+
+    demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board, write the report")
     demo.add_argument("-v", "--verbose", action="store_true")
     demo.set_defaults(func=_cmd_demo)
     return top

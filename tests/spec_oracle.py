@@ -354,3 +354,115 @@ def ratings(landing: Landing, rate_second_half: bool = False) -> dict[tuple[str,
             "composite_index": index, "eligible": eligible, "rating": rating,
         }
     return out
+
+
+# ----------------------------------------------------------------------------- SPEC section 5
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+def _aliases() -> list[tuple[str, str]]:
+    with (SEEDS / "province_aliases.csv").open(encoding="utf-8") as handle:
+        return sorted(((row["alias"], row["province"]) for row in csv.DictReader(handle)),
+                      key=lambda pair: -len(pair[0]))
+
+
+def province_of(user) -> str:
+    text = user.get("province") if isinstance(user, dict) else None
+    if not isinstance(text, str):
+        return "未知"
+    text = strip(unicodedata.normalize("NFKC", text)).lower()
+    return next((province for alias, province in _aliases() if text.startswith(alias)), "未知")
+
+
+def amount_band(record: dict) -> str:
+    amount = parse_amount(record["amount"]) if record.get("amount") is not None else None
+    if amount is None:
+        return "未知"
+    for upper, band in ((100, "0-100元"), (500, "100-500元"), (1000, "500-1000元"),
+                        (5000, "1000-5000元"), (10000, "5000-10000元")):
+        if amount < upper:
+            return band
+    return "10000元以上"
+
+
+def dimensions(record: dict) -> dict[str, str]:
+    user = record.get("user") if isinstance(record.get("user"), dict) else {}
+    problem = record.get("problem_type")
+    problem = strip(unicodedata.normalize("NFKC", problem)) if isinstance(problem, str) else ""
+    gender = user.get("gender")
+    return {
+        "problem_type": problem or "未知",
+        "province": province_of(user),
+        "gender": strip(gender) if isinstance(gender, str) and strip(gender) in ("男", "女") else "未知",
+        "amount_band": amount_band(record),
+    }
+
+
+def rated(landing: Landing):
+    for record in landing.complaints.values():
+        if strip(record["status"]) in TRANSFERRED:
+            yield record, parse_ts(record["submitted_at"]).date()
+
+
+def distributions(landing: Landing) -> tuple[dict, dict]:
+    """(platform, period, dimension, value) and (domain, …) → (n, share)."""
+    domains = platform_domain(landing)
+    by_platform: dict[tuple, int] = defaultdict(int)
+    by_domain: dict[tuple, int] = defaultdict(int)
+    for record, day in rated(landing):
+        platform = platform_name(record)
+        for key, _ in periods_of(day):
+            for dimension, value in dimensions(record).items():
+                by_platform[(platform, key, dimension, value)] += 1
+                by_domain[(domains[platform], key, dimension, value)] += 1
+
+    def with_shares(counts):
+        totals: dict[tuple, int] = defaultdict(int)
+        for (member, key, dimension, _), n in counts.items():
+            totals[(member, key, dimension)] += n
+        return {k: (n, n / totals[k[:3]]) for k, n in counts.items()}
+
+    return with_shares(by_platform), with_shares(by_domain)
+
+
+def boards(rating_rows: dict, min_complaints: int = 1) -> tuple[dict, dict]:
+    """rating_board and complaint_board as (domain, period, platform) → rank."""
+    groups: dict[tuple, list] = defaultdict(list)
+    for (platform, key), row in rating_rows.items():
+        groups[(row["domain"], key)].append((platform, row))
+    rating_board, complaint_board = {}, {}
+    for (domain, key), members in groups.items():
+        for platform, row in members:
+            if row["n_complaints"] >= min_complaints:
+                rating_board[(domain, key, platform)] = 1 + sum(
+                    1 for _, other in members
+                    if other["n_complaints"] >= min_complaints and other["composite_index"] > row["composite_index"] + 1e-12)
+            for board_domain in (domain, "总榜"):
+                peers = members if board_domain == domain else [
+                    (p, r) for (p, k), r in rating_rows.items() if k == key]
+                complaint_board[(board_domain, key, platform)] = 1 + sum(
+                    1 for _, other in peers if other["n_complaints"] > row["n_complaints"])
+    return rating_board, complaint_board
+
+
+def annual_summary(rating_rows: dict) -> dict[tuple[str, int], dict]:
+    summary: dict[tuple[str, int], dict] = {}
+    for (platform, key), row in rating_rows.items():
+        entry = summary.setdefault((platform, int(key[:4])), {"n_ratings": 0, "annual_rating": None,
+                                                              **{rating: 0 for rating in ("建议下单", "谨慎下单", "不建议下单", "不予评级")}})
+        entry["n_ratings"] += 1
+        entry[row["rating"]] += 1
+        if len(key) == 4:
+            entry["annual_rating"] = row["rating"]
+    return summary
+
+
+def typical_cases(landing: Landing) -> dict[tuple[str, int], list[str]]:
+    groups: dict[tuple[str, int], list] = defaultdict(list)
+    for record, day in rated(landing):
+        replied, _, _ = complaint_metrics(record)
+        amount = parse_amount(record["amount"]) if record.get("amount") is not None else None
+        key = (replied, amount is None, -(amount or 0), parse_ts(record["submitted_at"]), strip(record["complaint_id"]))
+        groups[(platform_name(record), day.year)].append((key, strip(record["complaint_id"])))
+    return {group: [cid for _, cid in sorted(members)[:3]] for group, members in groups.items()}

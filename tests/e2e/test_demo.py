@@ -156,3 +156,59 @@ def test_no_mart_or_serving_table_holds_personal_data(demo):
                    OR "{column}" IN (SELECT unnest(?::VARCHAR[]))
                 LIMIT 3""", [sorted(names)])
             assert leaks == [], (database.name, table, column, leaks)
+
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def chromium(*args: str, profile) -> str:
+    import shutil
+    import subprocess
+
+    binary = shutil.which("chromium")
+    if binary is None:
+        pytest.fail("chromium is missing: `make browser` installs Debian's chromium and fonts-noto-cjk")
+    result = subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+                            capture_output=True, text=True, timeout=120, check=True)
+    return result.stdout
+
+
+def test_demo_writes_a_self_contained_report_a_reader_can_read(demo, tmp_path):
+    import html as html_lib
+    import re
+
+    data_dir, _, output = demo
+    report = data_dir.reports / "2024-金融科技.html"
+    assert f"report: {report}" in output
+    source = report.read_text(encoding="utf-8")
+    assert "<script" not in source and "<link" not in source and "url(" not in source
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", source)
+
+    dom = chromium("--dump-dom", report.as_uri(), profile=tmp_path / "profile")
+    text = html_lib.unescape(re.sub(r"<[^>]+>", " ", dom))
+    assert "2024年 中国金融科技消费投诉数据与典型案例报告" in text
+    assert "2024年全国金融科技消费评级榜" in text
+    for platform in ("分期乐", "支付宝", "来分期", "拍拍贷", "京东金融"):
+        assert f"“{platform}”数据与典型案例" in text
+    charts = re.findall(r'<svg[^>]*aria-label="([^"]+)"', dom)
+    assert [label[-5:] for label in charts] == ["问题占比图", "地区占比图", "性别占比图", "金额占比图"]
+    assert len(re.findall(r"<(rect|path|circle)\b", dom)) > 20  # bars and slices, not empty frames
+
+    section = dom[dom.index("“分期乐”数据与典型案例"): dom.index("“支付宝”数据与典型案例")]
+    labels = re.findall(r"<td>2024年</td><td>([^<]+)</td>", section)
+    assert labels == ["全年", "第四季度", "12月", "11月", "10月", "第三季度", "9月", "8月", "7月",
+                      "上半年", "第二季度", "6月", "5月", "4月", "第一季度", "3月", "2月", "1月"]
+    assert "共获得18次消费评级，其中18次为“不建议下单”" in html_lib.unescape(section)
+    cases = re.findall(r"【案例(.)】", section)
+    assert cases == ["一", "二", "三"]
+    assert re.search(r"的\S+(先生|女士|某|匿名用户)投诉称", html_lib.unescape(section))
+
+    screenshot = tmp_path / "report.png"
+    chromium(f"--screenshot={screenshot}", "--window-size=1000,2400", report.as_uri(), profile=tmp_path / "profile")
+    assert screenshot.stat().st_size > 50_000
+
+
+def test_report_needs_a_build_and_names_its_file(tmp_path):
+    data_dir = DataDir(tmp_path / "d").create()
+    assert run_tousu(data_dir, "report", "--year", "2024") == EXIT_NOT_BUILT

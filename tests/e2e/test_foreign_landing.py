@@ -105,3 +105,46 @@ def test_serving_holds_every_mart_as_duckdb_and_parquet(foreign):
         in_warehouse = query(incremental.warehouse, f"SELECT * FROM marts.{table} ORDER BY ALL")
         assert query(serving / "warehouse.duckdb", f"SELECT * FROM marts.{table} ORDER BY ALL") == in_warehouse
         assert query(None, f"SELECT * FROM read_parquet('{parquet}') ORDER BY ALL") == in_warehouse
+
+
+def test_boards_agree_with_their_definitions(foreign):
+    from spec_oracle import boards
+
+    source, incremental, _, _ = foreign
+    want_rating, want_complaint = boards(ratings(read_landing(source)))
+    got_rating = {(d, k, p): r for d, k, r, p in query(incremental.warehouse, "SELECT domain, period_key, rank, platform FROM marts.rating_board")}
+    got_complaint = {(d, k, p): r for d, k, r, p in query(incremental.warehouse, "SELECT domain, period_key, rank, platform FROM marts.complaint_board")}
+    assert want_rating and want_complaint
+    assert got_rating == want_rating
+    assert got_complaint == want_complaint
+
+
+def test_distributions_agree_with_their_definitions(foreign):
+    from spec_oracle import distributions
+
+    source, incremental, _, _ = foreign
+    want_platform, want_domain = distributions(read_landing(source))
+    for table, want in (("platform_distribution", want_platform), ("domain_distribution", want_domain)):
+        rows = query(incremental.warehouse, f"SELECT * FROM marts.{table}")
+        got = {tuple(row[:4]): (row[4], row[5]) for row in rows}
+        assert want and set(got) == set(want), table
+        for key, (n, share) in want.items():
+            assert got[key][0] == n and abs(got[key][1] - share) <= 1e-9, (table, key)
+
+
+def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
+    from spec_oracle import annual_summary, typical_cases
+
+    source, incremental, _, _ = foreign
+    oracle = read_landing(source)
+    want = annual_summary(ratings(oracle))
+    rows = query(incremental.warehouse, """
+        SELECT platform, year, n_ratings, n_recommended, n_cautious, n_not_recommended, n_unrated, annual_rating
+        FROM marts.platform_annual_summary""")
+    got = {(p, y): {"n_ratings": n, "建议下单": a, "谨慎下单": b, "不建议下单": c, "不予评级": d, "annual_rating": r}
+           for p, y, n, a, b, c, d, r in rows}
+    assert want and got == want
+    cases: dict[tuple, list] = {}
+    for platform, year, _, complaint_id in query(incremental.warehouse, "SELECT platform, year, case_rank, complaint_id FROM marts.typical_cases ORDER BY platform, year, case_rank"):
+        cases.setdefault((platform, year), []).append(complaint_id)
+    assert cases and cases == typical_cases(oracle)

@@ -1,0 +1,1 @@
+"""The annual report (`tousu report --year Y`): one self-contained HTML file."""
