@@ -54,9 +54,11 @@ def run_build(data_dir: DataDir, verbose: bool = False) -> BuildOutcome:
         return _run_job("INFO")
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     log_file = data_dir.logs / f"build-{stamp}-{os.getpid()}.log"
-    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log):
-        # Dagster's console logger writes to stderr; quiet means the file only.
-        outcome = _run_job("CRITICAL")
+    # dagster-dbt echoes dbt to stdout and Dagster's console logger writes to
+    # stderr: both go to the build's log file, so the terminal stays quiet.
+    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
+            contextlib.redirect_stderr(log):
+        outcome = _run_job("INFO")
     outcome.log_file = log_file
     return outcome
 
