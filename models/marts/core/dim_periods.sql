@@ -36,8 +36,7 @@ periods as (
         '全年'                                         as period_label,
         make_date(year, 1, 1)                          as period_start,
         make_date(year, 12, 31)                        as period_end,
-        year,
-        0                                              as report_order
+        year
     from years
 
     union all
@@ -48,8 +47,7 @@ periods as (
         case half when 1 then '上半年' else '下半年' end,
         make_date(year, 6 * half - 5, 1),
         (make_date(year, 6 * half - 5, 1) + interval 6 month - interval 1 day)::date,
-        year,
-        case half when 2 then 1 else 10 end
+        year
     from years, (select unnest([1, 2]) as half)
 
     union all
@@ -60,9 +58,7 @@ periods as (
         '第' || ['一', '二', '三', '四'][quarter] || '季度',
         make_date(year, 3 * quarter - 2, 1),
         (make_date(year, 3 * quarter - 2, 1) + interval 3 month - interval 1 day)::date,
-        year,
-        -- Q4 → 2, Q3 → 6, Q2 → 11, Q1 → 15 (each quarter before its months)
-        [15, 11, 6, 2][quarter]
+        year
     from years, (select unnest([1, 2, 3, 4]) as quarter)
 
     union all
@@ -73,14 +69,19 @@ periods as (
         month || '月',
         make_date(year, month, 1),
         (make_date(year, month, 1) + interval 1 month - interval 1 day)::date,
-        year,
-        [18, 17, 16, 14, 13, 12, 9, 8, 7, 5, 4, 3][month]
+        year
     from months
 
 )
 
 select
     *,
+    -- later periods first; of periods ending together, the longer first
+    (row_number() over (
+        partition by year
+        order by period_end desc,
+                 case period_type when 'year' then 0 when 'half' then 1 when 'quarter' then 2 else 3 end
+    ) - 1)::integer                                    as report_order,
     period_type <> 'half'
         or period_key like '%-H1'
         or {{ bool_var('rate_second_half') }}          as is_rated

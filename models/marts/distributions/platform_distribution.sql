@@ -9,10 +9,9 @@ monthly as (
 
 ),
 
-periods as (
+period_months as (
 
-    select * from {{ ref('dim_periods') }}
-    where is_rated
+    select * from {{ ref('int_rated_period_months') }}
 
 ),
 
@@ -20,13 +19,12 @@ counts as (
 
     select
         monthly.platform,
-        periods.period_key,
+        period_months.period_key,
         monthly.dimension,
         monthly.value,
         sum(monthly.n_complaints)::bigint as n_complaints
     from monthly
-    inner join periods
-        on monthly.month_start between periods.period_start and periods.period_end
+    inner join period_months using (month_start)
     group by all
 
 )

@@ -9,6 +9,12 @@ monthly_stats as (
 
 ),
 
+period_months as (
+
+    select * from {{ ref('int_rated_period_months') }}
+
+),
+
 periods as (
 
     select * from {{ ref('dim_periods') }}
@@ -27,7 +33,7 @@ period_stats as (
 
     select
         monthly_stats.platform,
-        periods.period_key,
+        period_months.period_key,
         sum(monthly_stats.n_complaints)            as n_complaints,
         sum(monthly_stats.n_replied)               as n_replied,
         sum(monthly_stats.n_replied_within_72h)    as n_replied_within_72h,
@@ -35,8 +41,7 @@ period_stats as (
         sum(monthly_stats.n_scored)                as n_scored,
         sum(monthly_stats.score_sum)               as score_sum
     from monthly_stats
-    inner join periods
-        on monthly_stats.month_start between periods.period_start and periods.period_end
+    inner join period_months using (month_start)
     group by all
 
 ),
