@@ -15,6 +15,7 @@ EXIT_INGESTION_FAILED = 3
 EXIT_DBT_FAILED = 4
 EXIT_SERVING_FAILED = 5
 EXIT_NOT_BUILT = 6
+EXIT_WAREHOUSE_BUSY = 7
 
 FAILED_STEP_EXIT = {
     "landing_ingestion": (EXIT_INGESTION_FAILED, "ingestion failed"),
@@ -98,6 +99,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_trace(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from orchestration.trace import TraceNotFound, render_csv, render_text, trace
+
+    data_dir = DataDir.from_env()
+    if not data_dir.warehouse.exists():
+        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    try:
+        result = trace(data_dir.warehouse, args.platform, args.period)
+    except TraceNotFound as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise CliError("the warehouse is being built right now; trace again when the build ends",
+                       EXIT_WAREHOUSE_BUSY) from None
+    print(render_csv(result) if args.csv else render_text(result), end="" if args.csv else "\n")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from orchestration.generate.synthetic import DEFAULT_YEAR, generate
 
@@ -145,6 +167,12 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--year", type=int, required=True)
     report.add_argument("--domain", default="金融科技")
     report.set_defaults(func=_cmd_report)
+
+    trace = commands.add_parser("trace", help="list the complaints behind a rating row, with source file and line")
+    trace.add_argument("--platform", required=True)
+    trace.add_argument("--period", required=True, help="period key: 2024, 2024-H1, 2024-Q3, 2024-03")
+    trace.add_argument("--csv", action="store_true", help="CSV instead of a table")
+    trace.set_defaults(func=_cmd_trace)
 
     demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board, write the report")
     demo.add_argument("-v", "--verbose", action="store_true")

@@ -148,3 +148,47 @@ def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
     for platform, year, _, complaint_id in query(incremental.warehouse, "SELECT platform, year, case_rank, complaint_id FROM marts.typical_cases ORDER BY platform, year, case_rank"):
         cases.setdefault((platform, year), []).append(complaint_id)
     assert cases and cases == typical_cases(oracle)
+
+
+def test_trace_lists_exactly_the_complaints_behind_a_rating_row(foreign, capsys):
+    from spec_oracle import TRANSFERRED, parse_ts, periods_of, platform_name, strip
+
+    source, incremental, _, _ = foreign
+    oracle = read_landing(source)
+    rows = query(incremental.warehouse, "SELECT platform, period_key, n_complaints FROM marts.platform_ratings ORDER BY n_complaints DESC LIMIT 3")
+    for platform, period, n_complaints in rows:
+        capsys.readouterr()
+        assert run_tousu(incremental, "trace", "--platform", platform, "--period", period, "--csv") == 0
+        lines = capsys.readouterr().out.strip().splitlines()[1:]
+        traced = {(line.split(",")[0], line.split(",")[-2], int(line.split(",")[-1])) for line in lines}
+        expected = {
+            (cid, record["_file"], record["_line"]) for cid, record in oracle.complaints.items()
+            if platform_name(record) == platform and strip(record["status"]) in TRANSFERRED
+            and period in {key for key, _ in periods_of(parse_ts(record["submitted_at"]).date())}
+        }
+        assert len(traced) == n_complaints and traced == expected
+
+
+def test_trace_of_an_unknown_row_or_before_any_build_says_so(foreign, tmp_path):
+    from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
+
+    assert run_tousu(foreign[1], "trace", "--platform", "没有这个平台", "--period", "2024") == EXIT_USAGE
+    assert run_tousu(DataDir(tmp_path / "empty").create(), "trace", "--platform", "x", "--period", "2024") == EXIT_NOT_BUILT
+
+
+def test_trace_while_another_process_writes_the_warehouse_exits_7(foreign):
+    import subprocess
+    import sys
+
+    from orchestration.cli import EXIT_WAREHOUSE_BUSY
+
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+         "print('holding', flush=True); time.sleep(60)", str(foreign[1].warehouse)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert run_tousu(foreign[1], "trace", "--platform", "泽塔", "--period", "2024") == EXIT_WAREHOUSE_BUSY
+    finally:
+        holder.kill()
+        holder.wait()
