@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT_FLAGS := --project-dir . --profiles-dir dbt_project
 
-.PHONY: install manifest browser demo test dagster clean
+.PHONY: install manifest browser demo test docs dagster clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -34,8 +34,14 @@ browser: ## headless Chromium and CJK fonts (Debian packages) for the report tes
 test: install browser ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
 	$(BIN)/pytest
 
+docs: install ## the dbt docs site (lineage, descriptions, exposures) as one static file: build/docs/index.html
+	mkdir -p "$${TOUSU_DATA_DIR:-data}"
+	$(BIN)/dbt docs generate --static $(DBT_FLAGS) --target-path build/docs-target
+	mkdir -p build/docs && cp build/docs-target/static_index.html build/docs/index.html
+	@echo "build/docs/index.html (column types come from the warehouse in $${TOUSU_DATA_DIR:-data} once it is built)"
+
 dagster: install ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m orchestration.definitions
 
 clean:
-	rm -rf $(VENV) $(TOOLS) target logs .pytest_cache
+	rm -rf $(VENV) $(TOOLS) target build logs .pytest_cache

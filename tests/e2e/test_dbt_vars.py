@@ -52,3 +52,13 @@ def test_a_malformed_var_names_itself(warehouse_dir):
     result = dbt(warehouse_dir, "run", "--select", "dim_periods", "--vars", "{rate_second_half: sometimes}")
     assert result.returncode != 0
     assert "rate_second_half' must be true or false, got: sometimes" in result.stdout
+
+
+def test_docs_site_is_one_static_file_with_models_and_exposures(warehouse_dir, tmp_path):
+    target = tmp_path / "docs-target"
+    result = dbt(warehouse_dir, "docs", "generate", "--static", "--target-path", str(target))
+    assert result.returncode == 0, result.stdout[-2000:]
+    site = (target / "static_index.html").read_text(encoding="utf-8")
+    for name in ("bi_serving", "annual_report", "platform_ratings", "typical_cases", "fct_complaints",
+                 "stg_tousu__complaints", "composite_index = reply_rate"):
+        assert name in site, name
