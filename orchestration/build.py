@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from filelock import FileLock, Timeout
 
 from orchestration.paths import DATA_DIR_ENV, DataDir
 
@@ -46,10 +47,28 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+class BuildAlreadyRunning(RuntimeError):
+    """Another `tousu build` holds this data directory."""
+
+
 def run_build(data_dir: DataDir, verbose: bool = False) -> BuildOutcome:
-    """Run the build job; unless verbose, dbt's log (which dagster-dbt echoes to
-    stdout) goes to a file in logs/ instead of the terminal."""
-    os.environ[DATA_DIR_ENV] = str(data_dir.create().root)
+    """Run the build job, one at a time per data directory: a second build fails
+    at once, before touching anything, rather than queueing behind the first."""
+    data_dir.create()
+    lock = FileLock(str(data_dir.root / ".build.lock"), timeout=0)
+    try:
+        with lock:
+            return _run_locked(data_dir, verbose)
+    except Timeout:
+        raise BuildAlreadyRunning(
+            f"another build is running on {data_dir.root}; nothing was changed — try again when it ends"
+        ) from None
+
+
+def _run_locked(data_dir: DataDir, verbose: bool) -> BuildOutcome:
+    """Unless verbose, dbt's log (which dagster-dbt echoes to stdout) goes to a
+    file in logs/ instead of the terminal."""
+    os.environ[DATA_DIR_ENV] = str(data_dir.root)
     if verbose:
         return _run_job("INFO")
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")

@@ -45,9 +45,12 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _build(data_dir: DataDir, verbose: bool) -> None:
-    from orchestration.build import run_build
+    from orchestration.build import BuildAlreadyRunning, run_build
 
-    outcome = run_build(data_dir, verbose=verbose)
+    try:
+        outcome = run_build(data_dir, verbose=verbose)
+    except BuildAlreadyRunning as error:
+        raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
     ingestion = outcome.materialized.get("raw/complaints", {})
     if not outcome.success:
         code, what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))

@@ -212,3 +212,25 @@ def test_demo_writes_a_self_contained_report_a_reader_can_read(demo, tmp_path):
 def test_report_needs_a_build_and_names_its_file(tmp_path):
     data_dir = DataDir(tmp_path / "d").create()
     assert run_tousu(data_dir, "report", "--year", "2024") == EXIT_NOT_BUILT
+
+
+def test_a_second_build_fails_at_once_and_changes_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    from orchestration.cli import EXIT_WAREHOUSE_BUSY
+
+    data_dir = DataDir(tmp_path / "data").create()
+    (data_dir.landing / "complaints-2024-01-01.jsonl").write_bytes(b"{}\n")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('holding', flush=True); time.sleep(60)",
+         str(data_dir.root / ".build.lock")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        assert run_tousu(data_dir, "build") == EXIT_WAREHOUSE_BUSY
+        assert not data_dir.warehouse.exists() and not any(data_dir.logs.iterdir())
+    finally:
+        holder.kill()
+        holder.wait()
