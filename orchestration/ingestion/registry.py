@@ -78,25 +78,31 @@ def read_rows(path: Path) -> tuple[pa.Table, list[str], int]:
     return table, ignored, len(header)
 
 
-_DATE_OK = "({col} IS NULL OR tousu_trim({col}) = '' OR try_strptime(tousu_trim({col}), '%Y-%m-%d') IS NOT NULL AND regexp_full_match(tousu_trim({col}), '\\d{{4}}-\\d{{2}}-\\d{{2}}'))"
+def _bad_date(column: str) -> str:
+    return f"NOT tousu_is_blank({column}) AND tousu_date({column}) IS NULL"
+
 
 # Builds temp table `classified` from the registry rows in `registry_rows`.
 CLASSIFY_SQL = f"""
 CREATE OR REPLACE TEMP TABLE classified AS
-SELECT $source_file AS source_file, *,
-    n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) AS is_blank,
+WITH rows AS (
+    SELECT $source_file AS source_file, *,
+        n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) AS is_blank
+    FROM registry_rows
+)
+SELECT *,
     CASE
-        WHEN n_fields = 0 OR (n_fields = 1 AND tousu_is_blank(platform)) THEN NULL
+        WHEN is_blank THEN NULL
         WHEN n_fields <> $n_columns THEN 'wrong_column_count'
         WHEN tousu_is_blank(platform) THEN 'missing_field:platform'
         WHEN tousu_is_blank(domain) THEN 'missing_field:domain'
         WHEN tousu_trim(domain) NOT IN {sql_list(DOMAINS)} THEN 'unknown_domain'
-        WHEN NOT {_DATE_OK.format(col='onboarded_at')} THEN 'invalid_date:onboarded_at'
-        WHEN NOT {_DATE_OK.format(col='offboarded_at')} THEN 'invalid_date:offboarded_at'
+        WHEN {_bad_date('onboarded_at')} THEN 'invalid_date:onboarded_at'
+        WHEN {_bad_date('offboarded_at')} THEN 'invalid_date:offboarded_at'
         WHEN NOT coalesce(tousu_trim(after_sales_contact) IN ('是', '否'), false)
             THEN 'invalid_after_sales_contact'
     END AS reason
-FROM registry_rows
+FROM rows
 """
 
 INSERT_LOADED_SQL = f"""

@@ -55,6 +55,13 @@ MACROS = {
             ELSE try_cast(s AS TIMESTAMP)
         END""",
     ),
+    # Parse a registry date `YYYY-MM-DD` (surrounding white space allowed); NULL
+    # when blank or not a real calendar date.
+    "tousu_date": (
+        "(s)",
+        """CASE WHEN regexp_full_match(tousu_trim(s), '\\d{4}-\\d{2}-\\d{2}')
+                THEN try_cast(tousu_trim(s) AS DATE) END""",
+    ),
     # Parse an amount in yuan; NULL when it is no finite number >= 0.
     "tousu_amount": (
         "(s)",

@@ -71,3 +71,11 @@ def test_register_is_idempotent_and_works_on_cursors(con):
     register(con)
     cursor = register(con.cursor())
     assert cursor.execute("SELECT tousu_trim(' x ')").fetchall() == [("x",)]
+
+
+def test_registry_dates(con):
+    import datetime as dt
+
+    assert scalar(con, "SELECT tousu_date(?)", " 2024-02-29 ") == dt.date(2024, 2, 29)
+    for text in ["2024-02-30", "2024-1-1", "2024/01/01", "", "\u3000"]:
+        assert scalar(con, "SELECT tousu_date(?)", text) is None, text

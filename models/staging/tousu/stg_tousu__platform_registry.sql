@@ -17,8 +17,8 @@ renamed as (
         tousu_trim(tousu_nfkc(platform))                      as platform,
         tousu_trim(domain)                                    as domain,
         nullif(tousu_trim(tousu_nfkc(industry)), '')          as industry,
-        try_cast(nullif(tousu_trim(onboarded_at), '') as date)  as onboarded_at,
-        try_cast(nullif(tousu_trim(offboarded_at), '') as date) as offboarded_at,
+        tousu_date(onboarded_at)                              as onboarded_at,
+        tousu_date(offboarded_at)                             as offboarded_at,
         tousu_trim(after_sales_contact) = '是'                as has_after_sales_contact,
         ingested_at
     from source
