@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-from filelock import FileLock, Timeout
 
 from orchestration.paths import DATA_DIR_ENV, DataDir
+from orchestration.warehouse.writer import hold_writer
 
-JOB_NAME = "build_warehouse"
+BUILD_JOB_NAME = "build_warehouse"
 
 
 @dataclass
@@ -24,6 +24,7 @@ class BuildOutcome:
     failed_step: str | None = None
     errors: list[str] = field(default_factory=list)
     failed_checks: list[str] = field(default_factory=list)
+    warned_checks: list[str] = field(default_factory=list)
     n_checks_passed: int = 0
     materialized: dict[str, dict] = field(default_factory=dict)
 
@@ -47,53 +48,51 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-class BuildAlreadyRunning(RuntimeError):
-    """Another `tousu build` holds this data directory."""
+def run_build(data_dir: DataDir, verbose: bool = False, full_refresh: bool = False) -> BuildOutcome:
+    """Ingest, dbt build, serving: one writer at a time per data directory (a
+    second build raises WarehouseBusy at once, before touching anything).
+    `full_refresh` rebuilds the incremental models from every raw line."""
+    from orchestration.assets.dbt import DBT_ASSET_NAME
+
+    run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": full_refresh}}}}
+    return run_writer_job(data_dir, BUILD_JOB_NAME, run_config, verbose=verbose, log_name="build")
 
 
-def run_build(data_dir: DataDir, verbose: bool = False) -> BuildOutcome:
-    """Run the build job, one at a time per data directory: a second build fails
-    at once, before touching anything, rather than queueing behind the first."""
-    data_dir.create()
-    lock = FileLock(str(data_dir.root / ".build.lock"), timeout=0)
-    try:
-        with lock:
-            return _run_locked(data_dir, verbose)
-    except Timeout:
-        raise BuildAlreadyRunning(
-            f"another build is running on {data_dir.root}; nothing was changed — try again when it ends"
-        ) from None
-
-
-def _run_locked(data_dir: DataDir, verbose: bool) -> BuildOutcome:
-    """Unless verbose, dbt's log (which dagster-dbt echoes to stdout) goes to a
+def run_writer_job(data_dir: DataDir, job_name: str, run_config: dict | None = None, *,
+                   partition_key: str | None = None, verbose: bool = False,
+                   log_name: str = "run") -> BuildOutcome:
+    """Run a job that writes the warehouse, in process, holding the writer lock.
+    Unless verbose, dbt's log (which dagster-dbt echoes to stdout) goes to a
     file in logs/ instead of the terminal."""
-    os.environ[DATA_DIR_ENV] = str(data_dir.root)
-    if verbose:
-        return _run_job("INFO")
-    stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
-    log_file = data_dir.logs / f"build-{stamp}-{os.getpid()}.log"
-    # dagster-dbt echoes dbt to stdout and Dagster's console logger writes to
-    # stderr: both go to the build's log file, so the terminal stays quiet.
-    with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
-            contextlib.redirect_stderr(log):
-        outcome = _run_job("INFO")
-    outcome.log_file = log_file
-    return outcome
+    data_dir.create()
+    with hold_writer(data_dir.root):
+        os.environ[DATA_DIR_ENV] = str(data_dir.root)
+        if verbose:
+            return _run_job(job_name, run_config or {}, partition_key, "INFO")
+        stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+        log_file = data_dir.logs / f"{log_name}-{stamp}-{os.getpid()}.log"
+        # dagster-dbt echoes dbt to stdout and Dagster's console logger writes to
+        # stderr: both go to the run's log file, so the terminal stays quiet.
+        with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
+                contextlib.redirect_stderr(log):
+            outcome = _run_job(job_name, run_config or {}, partition_key, "INFO")
+        outcome.log_file = log_file
+        return outcome
 
 
-def _run_job(log_level: str) -> BuildOutcome:
+def _run_job(job_name: str, run_config: dict, partition_key: str | None, log_level: str) -> BuildOutcome:
     from orchestration.manifest import ensure_manifest
 
     ensure_manifest()
     from orchestration.definitions import defs  # after the manifest exists
 
-    job = defs.resolve_job_def(JOB_NAME)
+    job = defs.resolve_job_def(job_name)
     with _instance() as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+            partition_key=partition_key,
+            run_config={"loggers": {"console": {"config": {"log_level": log_level}}}, **run_config},
         )
         outcome = BuildOutcome(success=result.success)
         for event in result.all_events:
@@ -101,12 +100,13 @@ def _run_job(log_level: str) -> BuildOutcome:
                 outcome.failed_step = event.step_key
                 outcome.errors.append(_root_message(event.step_failure_data.error))
         for evaluation in result.get_asset_check_evaluations():
+            name = f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
             if evaluation.passed:
                 outcome.n_checks_passed += 1
+            elif evaluation.severity == dg.AssetCheckSeverity.WARN:
+                outcome.warned_checks.append(name)
             else:
-                outcome.failed_checks.append(
-                    f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"
-                )
+                outcome.failed_checks.append(name)
         for materialization in result.get_asset_materialization_events():
             mat = materialization.event_specific_data.materialization
             outcome.materialized[mat.asset_key.to_user_string()] = {

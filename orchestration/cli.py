@@ -20,6 +20,7 @@ EXIT_WAREHOUSE_BUSY = 7
 FAILED_STEP_EXIT = {
     "landing_ingestion": (EXIT_INGESTION_FAILED, "ingestion failed"),
     "tousu_dbt_models": (EXIT_DBT_FAILED, "dbt build failed"),
+    "tousu_publication": (EXIT_DBT_FAILED, "publication failed"),
     "serving__marts": (EXIT_SERVING_FAILED, "publishing serving/ failed"),
 }
 
@@ -44,32 +45,71 @@ def _generate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _build(data_dir: DataDir, verbose: bool) -> None:
-    from orchestration.build import BuildAlreadyRunning, run_build
+def _failure(outcome, what: str, unchanged: str) -> CliError:
+    """One block: what failed, the failing tests (or the root error), the log."""
+    code, _ = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, what))
+    # Failing dbt tests say it all; otherwise show the root error itself.
+    lines = [f"failed test: {check}" for check in outcome.failed_checks] or outcome.errors
+    if outcome.log_file:
+        lines.append(f"full log: {outcome.log_file}")
+    detail = "".join(f"\n  {line}" for line in "\n".join(lines).splitlines())
+    return CliError(f"{what}; {unchanged}{detail}", code)
+
+
+def _warnings(outcome) -> None:
+    for check in outcome.warned_checks:
+        print(f"warning: {check}", file=sys.stderr)
+
+
+def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None:
+    from orchestration.build import run_build
+    from orchestration.warehouse.writer import WarehouseBusy
 
     try:
-        outcome = run_build(data_dir, verbose=verbose)
-    except BuildAlreadyRunning as error:
+        outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh)
+    except WarehouseBusy as error:
         raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
     ingestion = outcome.materialized.get("raw/complaints", {})
     if not outcome.success:
-        code, what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))
-        # Failing dbt tests say it all; otherwise show the root error itself.
-        lines = [f"failed test: {check}" for check in outcome.failed_checks] or outcome.errors
-        if outcome.log_file:
-            lines.append(f"full log: {outcome.log_file}")
-        detail = "".join(f"\n  {line}" for line in "\n".join(lines).splitlines())
-        raise CliError(f"{what}; serving/ was not refreshed.{detail}", code)
+        what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))[1]
+        raise _failure(outcome, what, "serving/ was not refreshed.")
+    _warnings(outcome)
     serving = outcome.materialized.get("serving/marts", {})
     print(
-        f"build ok: {ingestion.get('new_files', 0)} new file(s), "
+        f"build ok{' (full refresh)' if full_refresh else ''}: {ingestion.get('new_files', 0)} new file(s), "
         f"{ingestion.get('duplicate_files', 0)} duplicate(s); "
-        f"{outcome.n_checks_passed} dbt tests passed; serving release {serving.get('release')}"
+        f"{outcome.n_checks_passed} checks passed; serving release {serving.get('release')}"
     )
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    _build(DataDir.from_env(), args.verbose)
+    _build(DataDir.from_env(), args.verbose, args.full_refresh)
+    return EXIT_OK
+
+
+def _cmd_publish(args: argparse.Namespace) -> int:
+    from orchestration.publish import CannotPublish, NothingBuilt, publish_period
+    from orchestration.warehouse.writer import WarehouseBusy
+
+    data_dir = DataDir.from_env()
+    if not data_dir.warehouse.exists():
+        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    try:
+        publication = publish_period(data_dir, args.period, verbose=args.verbose)
+    except CannotPublish as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    except NothingBuilt as error:
+        raise CliError(str(error), EXIT_NOT_BUILT) from None
+    except WarehouseBusy as error:
+        raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
+    outcome = publication.outcome
+    if not outcome.success:
+        raise _failure(outcome, "publication failed", "nothing was published.")
+    _warnings(outcome)
+    serving = outcome.materialized.get("serving/marts", {})
+    print(f"published {publication.period_key} as revision {publication.revision}: "
+          f"{publication.n_rows} rating rows (partition {publication.partition}); "
+          f"serving release {serving.get('release')}")
     return EXIT_OK
 
 
@@ -158,7 +198,14 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="ingest new landing files, dbt build with tests, refresh serving/")
     build.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
+    build.add_argument("--full-refresh", action="store_true",
+                       help="rebuild the incremental facts from every raw line (published ratings are kept)")
     build.set_defaults(func=_cmd_build)
+
+    publish = commands.add_parser("publish", help="freeze a closed period's ratings into marts.published_ratings")
+    publish.add_argument("--period", required=True, help="period key: 2024, 2024-H1, 2024-Q4, 2024-12")
+    publish.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
+    publish.set_defaults(func=_cmd_publish)
 
     board = commands.add_parser("board", help="print a rating or complaint board")
     board.add_argument("--domain", default="金融科技", help="domain, or 总榜 for the complaint board (default 金融科技)")

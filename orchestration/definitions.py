@@ -2,16 +2,18 @@
 
 import dagster as dg
 
-from orchestration.assets.dbt import tousu_dbt_models
+from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
 from orchestration.assets.ingestion import landing_ingestion
 from orchestration.assets.serving import serving_marts
-from orchestration.jobs import build_job, daily_build_schedule
+from orchestration.jobs import build_job, daily_build_schedule, monthly_publication_schedule, publish_job
 from orchestration.resources import build_resources
+from orchestration.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[landing_ingestion, tousu_dbt_models, serving_marts],
-    jobs=[build_job],
-    schedules=[daily_build_schedule],
+    assets=[landing_ingestion, tousu_dbt_models, tousu_publication, serving_marts],
+    jobs=[build_job, publish_job],
+    schedules=[daily_build_schedule, monthly_publication_schedule],
+    sensors=[landing_files_sensor],
     resources=build_resources(),
     # Steps run one after another in the run's own process: they all write the
     # one warehouse file, so parallel steps would only wait on each other.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -11,6 +13,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.paths import DATA_DIR_ENV, DataDir
 from orchestration.project import tousu_dbt_project
+from orchestration.warehouse.writer import hold_writer
 
 
 class TousuDataDirResource(dg.ConfigurableResource):
@@ -29,9 +32,25 @@ class TousuDataDirResource(dg.ConfigurableResource):
         os.environ[DATA_DIR_ENV] = str(self.paths().root)
 
 
+class WarehouseWriterResource(dg.ConfigurableResource):
+    """Holds the data directory's writer lock for the whole run (see
+    orchestration/warehouse/writer.py). Every asset that writes the warehouse
+    takes it as a parameter, only so that the run holds the lock: a run fails
+    at its start, before any step, while another process writes."""
+
+    data_dir: TousuDataDirResource
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseWriterResource]:
+        with hold_writer(self.data_dir.paths().root):
+            yield self
+
+
 def build_resources() -> dict[str, dg.ConfigurableResource]:
+    data_dir = TousuDataDirResource()
     return {
-        "data_dir": TousuDataDirResource(),
+        "data_dir": data_dir,
+        "warehouse_writer": WarehouseWriterResource(data_dir=data_dir),
         # The dbt installed beside this interpreter, so an unactivated venv works too.
         "dbt": DbtCliResource(
             project_dir=tousu_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")

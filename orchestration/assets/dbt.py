@@ -1,5 +1,11 @@
-"""The dbt project as Dagster assets; its tests are asset checks."""
+"""The dbt project as Dagster assets; its tests are asset checks.
 
+Two asset definitions share the project: `tousu_dbt_models` (everything but
+publication, built by every build) and `tousu_publication` (marts/published_ratings,
+partitioned by month, built only to publish).
+"""
+
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -7,7 +13,16 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.project import tousu_dbt_project
-from orchestration.resources import TousuDataDirResource
+from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
+from orchestration.version import code_version
+
+DBT_ASSET_NAME = "tousu_dbt_models"
+PUBLICATION_MODEL = "published_ratings"
+# Ratings are published per month in the platforms' time zone (SPEC: local
+# dates are Asia/Shanghai). end_offset=0: only months that have ended exist.
+publication_partitions = dg.MonthlyPartitionsDefinition(
+    start_date="2020-01", fmt="%Y-%m", timezone="Asia/Shanghai", end_offset=0
+)
 
 
 class TousuDbtTranslator(DagsterDbtTranslator):
@@ -33,13 +48,64 @@ translator = TousuDbtTranslator(
 )
 
 
+class DbtBuildConfig(dg.Config):
+    # Rebuild incremental models from every raw line (`tousu build --full-refresh`).
+    # published_ratings is never rebuilt: it is configured full_refresh=false.
+    full_refresh: bool = False
+
+
 @dbt_assets(
     manifest=tousu_dbt_project.manifest_path,
     project=tousu_dbt_project,
     dagster_dbt_translator=translator,
+    exclude=PUBLICATION_MODEL,
+    name=DBT_ASSET_NAME,
     pool="warehouse",
 )
-def tousu_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, data_dir: TousuDataDirResource):
+def tousu_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
+                     data_dir: TousuDataDirResource,
+        warehouse_writer: WarehouseWriterResource):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
-    yield from dbt.cli(["build"], context=context).stream()
+    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
+    yield from dbt.cli(args, context=context).stream()
+
+
+class PublicationConfig(dg.Config):
+    # Publish only this period (it must end in the partition's month), as
+    # `tousu publish --period KEY` does; unset: every period ending in the month.
+    period_key: str | None = None
+
+
+@dbt_assets(
+    manifest=tousu_dbt_project.manifest_path,
+    project=tousu_dbt_project,
+    dagster_dbt_translator=translator,
+    select=PUBLICATION_MODEL,
+    name="tousu_publication",
+    partitions_def=publication_partitions,
+    # A backfill of many months is one run and one dbt invocation.
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="warehouse",
+)
+def tousu_publication(context: dg.AssetExecutionContext, config: PublicationConfig, dbt: DbtCliResource,
+                      data_dir: TousuDataDirResource,
+        warehouse_writer: WarehouseWriterResource):
+    """Publish every rated period that ends in the partition's months (a month,
+    and the quarter, half and year it closes) as a new revision of each."""
+    data_dir.export_for_dbt()
+    dbt_vars = publication_vars(context.partition_time_window, config.period_key)
+    context.log.info(f"publishing with dbt vars {dbt_vars}")
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+
+
+def publication_vars(window: dg.TimeWindow, period_key: str | None) -> dict[str, str]:
+    """dbt vars for one publication: the period_end bounds of the months in
+    `window`, or one period when `period_key` is given."""
+    dbt_vars = {"code_version": code_version()}
+    if period_key:
+        dbt_vars["publish_period_key"] = period_key
+    else:
+        dbt_vars["publish_period_end_from"] = window.start.date().isoformat()
+        dbt_vars["publish_period_end_before"] = window.end.date().isoformat()
+    return dbt_vars

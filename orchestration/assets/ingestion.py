@@ -1,9 +1,18 @@
 """Landing files → raw tables, as one Dagster multi-asset."""
 
+import datetime as dt
+
 import dagster as dg
 
+from orchestration.assets.ingestion_checks import (
+    FRESHNESS_CHECK,
+    RECONCILIATION_CHECK,
+    check_freshness,
+    freshness_policies,
+    reconcile,
+)
 from orchestration.ingestion.run import IngestionReport, ingest_landing
-from orchestration.resources import TousuDataDirResource
+from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
 
 RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
@@ -12,6 +21,28 @@ AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
 AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
 
 INGESTION_GROUP = "ingestion"
+INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
+
+# Freshness as the dbt sources declare it (one definition, in the sources YAML).
+FRESHNESS_POLICIES = [policy for policy in freshness_policies() if policy.asset_key in INGESTION_KEYS]
+
+CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        RECONCILIATION_CHECK,
+        asset=AUDIT_INGESTED_FILES,
+        description="Each file loaded in this run: lines = loaded + quarantined + blank, and the "
+                    "raw and quarantine tables hold exactly the ledger's counts for it.",
+    ),
+    *(
+        dg.AssetCheckSpec(
+            FRESHNESS_CHECK,
+            asset=policy.asset_key,
+            description=f"Newest {policy.loaded_at_field} of {policy.table} is younger than the dbt "
+                        f"source's freshness (warn after {policy.warn_after}, error after {policy.error_after}).",
+        )
+        for policy in FRESHNESS_POLICIES
+    ),
+]
 
 
 class IngestionFailed(dg.Failure):
@@ -55,13 +86,19 @@ def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
         dg.AssetSpec(AUDIT_INGESTED_FILES, description="One row per landing file with its line counts.", group_name=INGESTION_GROUP),
         dg.AssetSpec(AUDIT_QUARANTINE, description="Every line not loaded, with file, line and reason.", group_name=INGESTION_GROUP),
     ],
+    check_specs=CHECK_SPECS,
     pool="warehouse",
 )
-def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource):
+def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource,
+        warehouse_writer: WarehouseWriterResource):
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
     with connect(paths.warehouse) as con:
         report = ingest_landing(con, paths.landing)
+        loaded_now = [f.source_file for f in report.of("loaded")]
+        checks = [reconcile(con, loaded_now, AUDIT_INGESTED_FILES)]
+        now = dt.datetime.now(dt.timezone.utc)
+        checks += [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
     for outcome in report.files:
         log = context.log.error if outcome.status == "failed" else context.log.info
         log(
@@ -77,12 +114,7 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
             metadata={"failed_files": [f.source_file for f in report.failed]},
         )
     loaded = report.of("loaded")
-    summary = {
-        "new_files": len(loaded),
-        "duplicate_files": len(report.of("duplicate")),
-        "ignored_files": dg.MetadataValue.json(report.ignored),
-        "files": _files_table(report),
-    }
+    summary = {"new_files": len(loaded), "duplicate_files": len(report.of("duplicate"))}
     yield dg.MaterializeResult(
         asset_key=RAW_COMPLAINTS,
         metadata={"lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "complaints"), **summary},
@@ -91,8 +123,18 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
         asset_key=RAW_PLATFORMS,
         metadata={"lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "platforms")},
     )
-    yield dg.MaterializeResult(asset_key=AUDIT_INGESTED_FILES, metadata={"files_recorded": len(report.files)})
+    # The ledger's materialization shows each file of this run with its counts.
+    yield dg.MaterializeResult(
+        asset_key=AUDIT_INGESTED_FILES,
+        metadata={
+            "files_recorded": len(report.files),
+            **summary,
+            "ignored_files": dg.MetadataValue.json(report.ignored),
+            "files": _files_table(report),
+        },
+    )
     yield dg.MaterializeResult(
         asset_key=AUDIT_QUARANTINE,
         metadata={"lines_quarantined": sum(f.n_quarantined for f in loaded)},
     )
+    yield from checks

@@ -2,13 +2,13 @@
 
 import dagster as dg
 
-from orchestration.assets.dbt import tousu_dbt_models
-from orchestration.resources import TousuDataDirResource
+from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
+from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse import serving
 
 # Every dbt model in schema marts is served: the list follows the dbt project.
 SERVED_MART_KEYS = sorted(
-    (key for key in tousu_dbt_models.keys if key.path[0] == serving.SERVED_SCHEMA),
+    (key for key in (*tousu_dbt_models.keys, *tousu_publication.keys) if key.path[0] == serving.SERVED_SCHEMA),
     key=lambda key: key.to_user_string(),
 )
 
@@ -20,7 +20,8 @@ SERVED_MART_KEYS = sorted(
     pool="warehouse",
     description="Every table of schema marts, published for BI as one atomic release.",
 )
-def serving_marts(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource) -> dg.MaterializeResult:
+def serving_marts(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource,
+        warehouse_writer: WarehouseWriterResource) -> dg.MaterializeResult:
     paths = data_dir.paths()
     release = serving.publish(paths.warehouse, paths.serving)
     context.log.info(f"serving release {release.release_id}: {release.tables}")
