@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from orchestration.assets.dbt import publication_partitions, tousu_publication
+from orchestration.assets.dbt import tousu_publication
 from orchestration.assets.serving import serving_marts
 from orchestration.build import BUILD_JOB_NAME
 
@@ -34,18 +34,15 @@ daily_build_schedule = dg.ScheduleDefinition(
 )
 
 
-@dg.schedule(
-    job=publish_job,
-    # The 8th: replies count as timely up to 120 hours (5 days) after transfer, so
-    # by then the last complaints of the month have had their full window.
-    cron_schedule="0 6 8 * *",
-    execution_timezone="Asia/Shanghai",
+# The last month that has ended, on the 8th at 06:00 Shanghai time: replies count
+# as timely up to 120 hours (5 days) after transfer, so by then the month's last
+# complaints have had their full window. Off by default: publishing is an
+# editorial decision.
+monthly_publication_schedule = dg.build_schedule_from_partitioned_job(
+    publish_job,
+    name="monthly_publication_schedule",
+    day_of_month=8,
+    hour_of_day=6,
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="On the 8th at 06:00 Shanghai time, publish the previous month and the "
-                "periods it closes. Off by default: publishing is an editorial decision.",
+    description="Publish the month that ended (and the quarter, half and year it closes).",
 )
-def monthly_publication_schedule(context: dg.ScheduleEvaluationContext):
-    month = publication_partitions.get_last_partition_key(current_time=context.scheduled_execution_time)
-    if month is None:
-        return dg.SkipReason("no month has ended since the first publication month")
-    return dg.RunRequest(partition_key=month, run_key=f"publish-{month}")

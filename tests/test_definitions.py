@@ -29,3 +29,46 @@ def test_build_job_and_daily_schedule():
     assert job is not None
     schedule = defs.resolve_schedule_def("daily_build")
     assert schedule.cron_schedule == "0 2 * * *" and schedule.execution_timezone == "Asia/Shanghai"
+
+
+def test_ingestion_checks_sit_beside_the_dbt_tests():
+    checks = {(key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys}
+    assert ("audit/ingested_files", "every_line_accounted_for") in checks
+    # freshness as the dbt source declares it, on the asset ingestion writes
+    assert ("raw/complaints", "source_freshness") in checks
+    assert ("raw/platforms", "source_freshness") not in checks  # declared freshness: null
+
+
+def test_publication_is_monthly_partitioned_and_outside_the_build():
+    graph = defs.resolve_asset_graph()
+    publication = graph.get(dg.AssetKey(["marts", "published_ratings"]))
+    assert isinstance(publication.partitions_def, dg.MonthlyPartitionsDefinition)
+    assert publication.partitions_def.timezone == "Asia/Shanghai"
+    assert dg.AssetKey(["marts", "platform_ratings"]) in publication.parent_keys
+    build_keys = defs.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    publish_keys = defs.resolve_job_def("publish_ratings").asset_layer.executable_asset_keys
+    assert publication.key not in build_keys
+    assert publish_keys == {publication.key, dg.AssetKey(["serving", "marts"])}
+
+
+def test_every_asset_that_writes_the_warehouse_holds_the_writer_lock_and_pool():
+    graph = defs.resolve_asset_graph()
+    for assets_def in defs.assets:
+        resource_keys = assets_def.required_resource_keys
+        assert "warehouse_writer" in resource_keys, assets_def.node_def.name
+        for key in assets_def.keys:
+            assert graph.get(key).pools == {"warehouse"}, key
+
+
+def test_the_instance_config_runs_warehouse_writers_one_at_a_time(tmp_path):
+    import shutil
+
+    from orchestration.project import REPO_ROOT
+
+    shutil.copy(REPO_ROOT / "deploy" / "dagster.yaml", tmp_path / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        pools = instance.get_concurrency_config().pool_config
+        assert pools.default_pool_limit == 1
+        assert pools.pool_granularity.value == "run"
+        # runs wait in a queue for the pool instead of starting and failing
+        assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"

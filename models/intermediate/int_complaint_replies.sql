@@ -1,14 +1,19 @@
 -- One row per reply of each complaint's current state, flagged when it is an
 -- effective platform reply: author platform and content not blank (full-width
--- spaces count as blank).
+-- spaces count as blank). Incremental: only complaints whose state changed.
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_complaints',
+    on_schema_change='fail',
+) }}
 
 with
 
 complaints as (
 
-    select complaint_id, replies, source_file, source_line_no
-    from {{ ref('stg_tousu__complaints') }}
-    where replies is not null
+    select complaint_id, replies, source_file, source_line_no, source_ingested_at
+    from {{ ref('int_complaints__current_state') }}
+    {{ where_complaint_changed() }}
 
 ),
 
@@ -18,9 +23,11 @@ unnested as (
         complaint_id,
         source_file,
         source_line_no,
+        source_ingested_at,
         unnest(json_extract(replies, '$[*]'))                        as reply,
         generate_subscripts(json_extract(replies, '$[*]'), 1)        as reply_index
     from complaints
+    where replies is not null
 
 )
 
@@ -33,5 +40,6 @@ select
     (reply ->> 'author') = 'platform'
         and not tousu_is_blank(reply ->> 'content')                  as is_effective_platform_reply,
     source_file,
-    source_line_no
+    source_line_no,
+    source_ingested_at
 from unnested

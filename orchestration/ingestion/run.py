@@ -68,7 +68,7 @@ def ingest_landing(
     con: duckdb.DuckDBPyConnection, landing_dir: Path, now: dt.datetime | None = None
 ) -> IngestionReport:
     ensure_schema(con)
-    ingested_at = now or dt.datetime.now(dt.timezone.utc)
+    ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.timezone.utc))
     landing = scan(landing_dir)
     outcomes: list[FileOutcome] = []
     pending: list[tuple[LandingFile, FileOutcome]] = []
@@ -94,6 +94,16 @@ def ingest_landing(
     for batch in _batches(complaint_files):
         _load_complaint_batch(con, batch, ingested_at)
     return IngestionReport(outcomes, landing.ignored)
+
+
+def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.datetime:
+    """`now`, or just after the latest earlier ingestion if the clock says
+    otherwise: the incremental models read the lines ingested after the newest
+    they hold, so ingestion times must increase from run to run."""
+    (latest,), = con.execute("SELECT max(ingested_at) FROM audit.ingested_files").fetchall()
+    if latest is None or now > latest:
+        return now
+    return latest + dt.timedelta(microseconds=1)
 
 
 def _triage(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileOutcome | None:

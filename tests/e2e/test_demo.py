@@ -214,23 +214,54 @@ def test_report_needs_a_build_and_names_its_file(tmp_path):
     assert run_tousu(data_dir, "report", "--year", "2024") == EXIT_NOT_BUILT
 
 
-def test_a_second_build_fails_at_once_and_changes_nothing(tmp_path):
+@pytest.fixture
+def writer_held_elsewhere(tmp_path):
+    """Another process holding the data directory's writer lock, as a running
+    build or publication does."""
     import subprocess
     import sys
 
-    from orchestration.cli import EXIT_WAREHOUSE_BUSY
+    from orchestration.warehouse.writer import LOCK_FILE
 
     data_dir = DataDir(tmp_path / "data").create()
-    (data_dir.landing / "complaints-2024-01-01.jsonl").write_bytes(b"{}\n")
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
          "lock = FileLock(sys.argv[1]); lock.acquire(); print('holding', flush=True); time.sleep(60)",
-         str(data_dir.root / ".build.lock")],
+         str(data_dir.root / LOCK_FILE)],
         stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "holding"
-        assert run_tousu(data_dir, "build") == EXIT_WAREHOUSE_BUSY
-        assert not data_dir.warehouse.exists() and not any(data_dir.logs.iterdir())
+        yield data_dir
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_second_build_fails_at_once_and_changes_nothing(writer_held_elsewhere):
+    from orchestration.cli import EXIT_WAREHOUSE_BUSY
+
+    data_dir = writer_held_elsewhere
+    (data_dir.landing / "complaints-2024-01-01.jsonl").write_bytes(b"{}\n")
+    assert run_tousu(data_dir, "build") == EXIT_WAREHOUSE_BUSY
+    assert run_tousu(data_dir, "publish", "--period", "2024") in (EXIT_NOT_BUILT, EXIT_WAREHOUSE_BUSY)
+    assert not data_dir.warehouse.exists() and not any(data_dir.logs.iterdir())
+
+
+def test_a_dagster_run_fails_before_any_step_while_another_writes(writer_held_elsewhere, monkeypatch):
+    """Runs launched from the Dagster UI, the sensor or a schedule hold the same
+    lock through the warehouse_writer resource."""
+    import dagster as dg
+
+    from orchestration.definitions import defs
+    from orchestration.paths import DATA_DIR_ENV
+
+    data_dir = writer_held_elsewhere
+    monkeypatch.setenv(DATA_DIR_ENV, str(data_dir.root))
+    (data_dir.landing / "complaints-2024-01-01.jsonl").write_bytes(b"{}\n")
+    result = defs.resolve_job_def("build_warehouse").execute_in_process(
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    assert not result.success
+    assert not result.get_step_success_events() and not result.get_asset_materialization_events()
+    init_failure = next(e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE")
+    assert "another build or publication is writing" in init_failure.event_specific_data.error.message
+    assert not data_dir.warehouse.exists()

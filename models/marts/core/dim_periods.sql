@@ -10,7 +10,7 @@ bounds as (
     select
         min(year(submitted_at)) as first_year,
         max(year(submitted_at)) as last_year
-    from {{ ref('stg_tousu__complaints') }}
+    from {{ ref('int_complaints__current_state') }}
 
 ),
 

@@ -13,7 +13,7 @@ registry as (
 complaint_domains as (
 
     select platform, complaint_domain, count(*) as n_complaints
-    from {{ ref('stg_tousu__complaints') }}
+    from {{ ref('int_complaints__current_state') }}
     group by all
 
 ),

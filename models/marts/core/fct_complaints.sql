@@ -1,10 +1,19 @@
 -- One row per complaint (its current state) with everything a rating needs.
+-- Incremental: only complaints whose state changed since the last build are
+-- rebuilt (docs block `incremental_facts`).
+{{ config(
+    materialized='incremental',
+    unique_key='complaint_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
 
 with
 
 complaints as (
 
-    select * from {{ ref('stg_tousu__complaints') }}
+    select * from {{ ref('int_complaints__current_state') }}
+    {{ where_complaint_changed() }}
 
 ),
 
@@ -16,6 +25,7 @@ first_replies as (
         first(content order by replied_at, reply_index)        as first_reply_content
     from {{ ref('int_complaint_replies') }}
     where is_effective_platform_reply
+        and complaint_id in (select complaint_id from complaints)
     group by complaint_id
 
 ),
@@ -60,5 +70,6 @@ select
     title,
     content,
     source_file,
-    source_line_no
+    source_line_no,
+    source_ingested_at
 from joined

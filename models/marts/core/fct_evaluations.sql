@@ -1,4 +1,20 @@
 -- One row per evaluated complaint (current state carries an evaluation score).
+-- Incremental: the rows of complaints whose state changed are replaced, so a
+-- complaint whose new state has no score leaves (docs block `incremental_facts`).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_complaints',
+    on_schema_change='fail',
+) }}
+
+with
+
+complaints as (
+
+    select * from {{ ref('int_complaints__current_state') }}
+    {{ where_complaint_changed() }}
+
+)
 
 select
     complaint_id,
@@ -7,6 +23,7 @@ select
     evaluated_at,
     evaluation_comment,
     source_file,
-    source_line_no
-from {{ ref('stg_tousu__complaints') }}
+    source_line_no,
+    source_ingested_at
+from complaints
 where score is not null

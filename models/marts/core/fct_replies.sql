@@ -1,16 +1,24 @@
--- One row per reply in a complaint's current state.
+-- One row per reply in a complaint's current state. Incremental: the replies of
+-- complaints whose state changed are replaced (docs block `incremental_facts`).
+{{ config(
+    materialized='incremental',
+    incremental_strategy='replace_complaints',
+    on_schema_change='fail',
+) }}
 
 with
+
+complaints as (
+
+    select complaint_id, platform from {{ ref('int_complaints__current_state') }}
+    {{ where_complaint_changed() }}
+
+),
 
 replies as (
 
     select * from {{ ref('int_complaint_replies') }}
-
-),
-
-complaints as (
-
-    select complaint_id, platform from {{ ref('stg_tousu__complaints') }}
+    where complaint_id in (select complaint_id from complaints)
 
 )
 
@@ -23,6 +31,7 @@ select
     replies.content,
     replies.is_effective_platform_reply,
     replies.source_file,
-    replies.source_line_no
+    replies.source_line_no,
+    replies.source_ingested_at
 from replies
 inner join complaints using (complaint_id)

@@ -1,11 +1,12 @@
--- The current state of every complaint: among its loaded lines, the one with the
--- greatest updated_at; ties go to the greater file name, then the greater line
--- (SPEC 3.1). Cast to tousu's types and normalised. Of the personal data only
--- gender, province and a masked name (surname + 先生/女士/某) leave the raw layer.
+-- Every loaded complaint line, cast to tousu's types and normalised: one row per
+-- (source_file, source_line_no). Timestamps in Asia/Shanghai local time, platform
+-- names trimmed and NFKC-normalised. Of the personal data only gender, the
+-- province as written and a masked name (surname + 先生/女士/某) leave the raw
+-- layer.
 --
--- A table, unlike the other staging models: six models read the current state,
--- and as a view the dedupe over every landed line would run six times per build.
-{{ config(materialized='table') }}
+-- A view, so that the incremental current state (int_complaints__current_state)
+-- reads only the lines ingested since its last build: the filter on ingested_at
+-- reaches the raw table through it.
 
 with
 
@@ -15,14 +16,9 @@ source as (
 
 ),
 
-current_state as (
+compound_surnames as (
 
-    select *
-    from source
-    qualify row_number() over (
-        partition by tousu_trim(complaint_id)
-        order by tousu_local_ts(updated_at) desc, source_file desc, line_no desc
-    ) = 1
+    select surname from {{ ref('compound_surnames') }}
 
 ),
 
@@ -47,6 +43,7 @@ renamed as (
             when '女' then '女'
             else '未知'
         end                                                   as gender,
+        -- matched to an official province name in int_complaints__current_state
         lower(tousu_trim(tousu_nfkc("user" ->> 'province')))  as province_text,
         nullif(tousu_trim(tousu_nfkc("user" ->> 'name')), '') as user_name,
         replies,
@@ -54,57 +51,22 @@ renamed as (
         tousu_local_ts(evaluation ->> 'evaluated_at')         as evaluated_at,
         evaluation ->> 'comment'                              as evaluation_comment,
         source_file,
-        line_no                                               as source_line_no
-    from current_state
-
-),
-
-province_aliases as (
-
-    select * from {{ ref('province_aliases') }}
-
-),
-
-compound_surnames as (
-
-    select surname from {{ ref('compound_surnames') }}
-
-),
-
--- Match provinces once per distinct spelling, not once per complaint.
-province_spellings as (
-
-    select distinct province_text from renamed where province_text is not null
-
-),
-
-province_matches as (
-
-    select
-        province_spellings.province_text,
-        province_aliases.province
-    from province_spellings
-    inner join province_aliases
-        on starts_with(province_spellings.province_text, province_aliases.alias)
-    qualify row_number() over (
-        partition by province_spellings.province_text
-        order by length(province_aliases.alias) desc
-    ) = 1
+        line_no                                               as source_line_no,
+        ingested_at
+    from source
 
 )
 
 select
-    renamed.* exclude (province_text, user_name),
-    coalesce(province_matches.province, '未知') as province,
+    renamed.* exclude (user_name),
     case
-        when renamed.user_name is null then '匿名用户'
+        when user_name is null then '匿名用户'
         else
             case
-                when left(renamed.user_name, 2) in (select surname from compound_surnames)
-                    then left(renamed.user_name, 2)
-                else left(renamed.user_name, 1)
+                when left(user_name, 2) in (select surname from compound_surnames)
+                    then left(user_name, 2)
+                else left(user_name, 1)
             end
-            || case renamed.gender when '男' then '先生' when '女' then '女士' else '某' end
-    end                                         as masked_name
+            || case gender when '男' then '先生' when '女' then '女士' else '某' end
+    end                                                       as masked_name
 from renamed
-left join province_matches using (province_text)

@@ -1,0 +1,93 @@
+-- The current state of every complaint: among its loaded lines, the one with the
+-- greatest updated_at; ties go to the greater file name, then the greater line
+-- (SPEC 3.1). Provinces are matched to their official names here.
+--
+-- Incremental (see the docs block `incremental_facts`): a build reads only the
+-- lines ingested after the newest line this table holds, and a complaint's row
+-- is replaced only when one of them beats the state held. A full refresh
+-- computes the same table from every line.
+{{ config(
+    materialized='incremental',
+    unique_key='complaint_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='fail',
+) }}
+
+with
+
+new_lines as (
+
+    select * from {{ ref('stg_tousu__complaints') }}
+    {% if is_incremental() %}
+    where ingested_at > (
+        select coalesce(max(source_ingested_at), '-infinity'::timestamptz) from {{ this }}
+    )
+    {% endif %}
+
+),
+
+best_new_line as (
+
+    select *
+    from new_lines
+    qualify row_number() over (
+        partition by complaint_id
+        order by updated_at desc, source_file desc, source_line_no desc
+    ) = 1
+
+),
+
+changed as (
+
+    {% if is_incremental() %}
+    -- A new line counts only when it beats the state already held (an older
+    -- state can arrive late, in a file ingested after a newer one).
+    select best_new_line.*
+    from best_new_line
+    left join {{ this }} as held using (complaint_id)
+    where held.complaint_id is null
+        or best_new_line.updated_at > held.updated_at
+        or (best_new_line.updated_at = held.updated_at
+            and (best_new_line.source_file > held.source_file
+                 or (best_new_line.source_file = held.source_file
+                     and best_new_line.source_line_no > held.source_line_no)))
+    {% else %}
+    select * from best_new_line
+    {% endif %}
+
+),
+
+province_aliases as (
+
+    select * from {{ ref('province_aliases') }}
+
+),
+
+-- Match provinces once per distinct spelling, not once per complaint.
+province_spellings as (
+
+    select distinct province_text from changed where province_text is not null
+
+),
+
+province_matches as (
+
+    select
+        province_spellings.province_text,
+        province_aliases.province
+    from province_spellings
+    inner join province_aliases
+        on starts_with(province_spellings.province_text, province_aliases.alias)
+    qualify row_number() over (
+        partition by province_spellings.province_text
+        order by length(province_aliases.alias) desc
+    ) = 1
+
+)
+
+select
+    changed.* exclude (province_text, ingested_at),
+    coalesce(province_matches.province, '未知')  as province,
+    changed.ingested_at                          as source_ingested_at
+from changed
+left join province_matches using (province_text)
