@@ -40,8 +40,13 @@ docs: install ## the dbt docs site (lineage, descriptions, exposures) as one sta
 	mkdir -p build/docs && cp build/docs-target/static_index.html build/docs/index.html
 	@echo "build/docs/index.html (column types come from the warehouse in $${TOUSU_DATA_DIR:-data} once it is built)"
 
-dagster: install ## the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -m orchestration.definitions
+DATA_DIR := $(abspath $(or $(TOUSU_DATA_DIR),data))
+DAGSTER_HOME ?= $(DATA_DIR)/dagster
+
+dagster: install ## the Dagster UI on http://127.0.0.1:3000, with sensor, schedules and the one-writer queue
+	mkdir -p "$(DAGSTER_HOME)"
+	cp deploy/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	TOUSU_DATA_DIR="$(DATA_DIR)" DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -m orchestration.definitions
 
 clean:
 	rm -rf $(VENV) $(TOOLS) target build logs .pytest_cache

@@ -3,14 +3,14 @@
 import dagster as dg
 
 from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
-from orchestration.assets.ingestion import landing_ingestion
+from orchestration.assets.ingestion import landing_files, landing_ingestion
 from orchestration.assets.serving import serving_marts
 from orchestration.jobs import build_job, daily_build_schedule, monthly_publication_schedule, publish_job
 from orchestration.resources import build_resources
 from orchestration.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[landing_ingestion, tousu_dbt_models, tousu_publication, serving_marts],
+    assets=[landing_files, landing_ingestion, tousu_dbt_models, tousu_publication, serving_marts],
     jobs=[build_job, publish_job],
     schedules=[daily_build_schedule, monthly_publication_schedule],
     sensors=[landing_files_sensor],

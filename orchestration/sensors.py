@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.assets.ingestion import LANDING_FILES
 from orchestration.jobs import build_job
 from orchestration.ingestion.landing import scan
 from orchestration.resources import TousuDataDirResource
@@ -51,15 +52,20 @@ def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
     default_status=dg.DefaultSensorStatus.RUNNING,
     description="Starts build_warehouse when new complaint dumps or registry files land.",
 )
-def landing_files_sensor(context: dg.SensorEvaluationContext, data_dir: TousuDataDirResource):
+def landing_files_sensor(context: dg.SensorEvaluationContext, data_dir: TousuDataDirResource) -> dg.SensorResult:
     previous = json.loads(context.cursor) if context.cursor else {}
     current = settled_files(data_dir.paths().landing, time.time(), settle_seconds())
     arrived = new_files(previous, current)
     # Files still settling are left out of the cursor, so they count next time.
-    context.update_cursor(json.dumps({**previous, **current}, sort_keys=True))
+    cursor = json.dumps({**previous, **current}, sort_keys=True)
     if not arrived:
-        return dg.SkipReason("no new files in landing/")
+        return dg.SensorResult(skip_reason="no new files in landing/", cursor=cursor)
     run_key = hashlib.sha256("\n".join(f"{n}={current[n]}" for n in arrived).encode()).hexdigest()[:16]
-    context.log.info(f"{len(arrived)} new landing file(s): {', '.join(arrived[:5])}"
-                     + (f" and {len(arrived) - 5} more" if len(arrived) > 5 else ""))
-    return dg.RunRequest(run_key=run_key, tags={"tousu/new_files": str(len(arrived))})
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=run_key, tags={"tousu/new_files": str(len(arrived))})],
+        asset_events=[dg.AssetObservation(
+            asset_key=LANDING_FILES,
+            metadata={"new_files": dg.MetadataValue.json(arrived), "files_in_landing": len(current)},
+        )],
+        cursor=cursor,
+    )

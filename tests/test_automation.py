@@ -25,12 +25,17 @@ def evaluate(data_dir, cursor: str | None = None):
         cursor=cursor, resources={"data_dir": TousuDataDirResource(data_dir=str(data_dir.root))}
     ) as context:
         result = landing_files_sensor(context)
-        return result, context.cursor
+        return result, result.cursor
+
+
+def started(result: dg.SensorResult) -> dg.RunRequest | None:
+    assert len(result.run_requests or []) <= 1
+    return result.run_requests[0] if result.run_requests else None
 
 
 def test_no_landing_files_means_no_run(data_dir):
     result, _ = evaluate(data_dir)
-    assert isinstance(result, dg.SkipReason)
+    assert started(result) is None and result.skip_reason
 
 
 def test_new_files_start_one_build_and_not_twice(data_dir):
@@ -38,28 +43,32 @@ def test_new_files_start_one_build_and_not_twice(data_dir):
     land(data_dir, "platforms-2024-01-01.csv")
     land(data_dir, "notes.txt")  # not a landing file name: never a reason to build
     result, cursor = evaluate(data_dir)
-    assert isinstance(result, dg.RunRequest)
-    assert result.tags["tousu/new_files"] == "2"
+    first = started(result)
+    assert first.tags["tousu/new_files"] == "2"
     assert sorted(json.loads(cursor)) == ["complaints-2024-01-01.jsonl", "platforms-2024-01-01.csv"]
+    # what arrived is recorded on the landing asset, visible in the UI
+    (observation,) = result.asset_events
+    assert observation.asset_key == dg.AssetKey(["landing", "files"])
+    assert observation.metadata["new_files"].value == ["complaints-2024-01-01.jsonl", "platforms-2024-01-01.csv"]
 
     again, cursor = evaluate(data_dir, cursor)
-    assert isinstance(again, dg.SkipReason)
+    assert started(again) is None
 
     land(data_dir, "complaints-2024-01-02.jsonl.gz")
     third, _ = evaluate(data_dir, cursor)
-    assert isinstance(third, dg.RunRequest) and third.tags["tousu/new_files"] == "1"
-    assert third.run_key != result.run_key
+    assert started(third).tags["tousu/new_files"] == "1"
+    assert started(third).run_key != first.run_key
 
 
 def test_a_file_still_being_written_waits_until_it_settles(data_dir, monkeypatch):
     monkeypatch.setenv(SETTLE_SECONDS_ENV, "60")
     land(data_dir, "complaints-2024-01-01.jsonl", age_seconds=1)
     result, cursor = evaluate(data_dir)
-    assert isinstance(result, dg.SkipReason) and json.loads(cursor) == {}
+    assert started(result) is None and json.loads(cursor) == {}
 
     land(data_dir, "complaints-2024-01-01.jsonl", age_seconds=120)
     result, _ = evaluate(data_dir, cursor)
-    assert isinstance(result, dg.RunRequest)
+    assert started(result) is not None
 
 
 def test_a_changed_file_is_seen_again(data_dir):
@@ -68,7 +77,7 @@ def test_a_changed_file_is_seen_again(data_dir):
     land(data_dir, "complaints-2024-01-01.jsonl", content=b"{}\n{}\n")
     result, _ = evaluate(data_dir, cursor)
     # The build then refuses the changed file by name; the sensor only starts it.
-    assert isinstance(result, dg.RunRequest)
+    assert started(result) is not None
 
 
 def test_the_sensor_targets_the_build_and_runs_by_default():

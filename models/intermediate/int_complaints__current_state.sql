@@ -19,9 +19,7 @@ new_lines as (
 
     select * from {{ ref('stg_tousu__complaints') }}
     {% if is_incremental() %}
-    where ingested_at > (
-        select coalesce(max(source_ingested_at), '-infinity'::timestamptz) from {{ this }}
-    )
+    where ingested_at > {{ ingestion_watermark() }}
     {% endif %}
 
 ),

@@ -63,8 +63,7 @@ class DbtBuildConfig(dg.Config):
     pool="warehouse",
 )
 def tousu_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
-                     data_dir: TousuDataDirResource,
-        warehouse_writer: WarehouseWriterResource):
+                     data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
@@ -89,8 +88,7 @@ class PublicationConfig(dg.Config):
     pool="warehouse",
 )
 def tousu_publication(context: dg.AssetExecutionContext, config: PublicationConfig, dbt: DbtCliResource,
-                      data_dir: TousuDataDirResource,
-        warehouse_writer: WarehouseWriterResource):
+                      data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource):
     """Publish every rated period that ends in the partition's months (a month,
     and the quarter, half and year it closes) as a new revision of each."""
     data_dir.export_for_dbt()

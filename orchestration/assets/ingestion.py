@@ -15,12 +15,23 @@ from orchestration.ingestion.run import IngestionReport, ingest_landing
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
 
+LANDING_FILES = dg.AssetKey(["landing", "files"])
 RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
 RAW_PLATFORMS = dg.AssetKey(["raw", "platforms"])
 AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
 AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
 
 INGESTION_GROUP = "ingestion"
+
+# The landing zone, where the graph begins: written by the platforms, never by
+# tousu; the landing sensor records what it sees there as observations.
+landing_files = dg.AssetSpec(
+    LANDING_FILES,
+    description="Complaint dumps (complaints-*.jsonl[.gz]) and registries (platforms-*.csv) in "
+                "$TOUSU_DATA_DIR/landing/, as the platforms deliver them. tousu never changes them.",
+    group_name=INGESTION_GROUP,
+    kinds={"file"},
+)
 INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
 
 # Freshness as the dbt sources declare it (one definition, in the sources YAML).
@@ -81,16 +92,20 @@ def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(RAW_COMPLAINTS, description="Loaded lines of complaint dumps (raw.complaints).", group_name=INGESTION_GROUP),
-        dg.AssetSpec(RAW_PLATFORMS, description="Loaded lines of platform registries (raw.platforms).", group_name=INGESTION_GROUP),
-        dg.AssetSpec(AUDIT_INGESTED_FILES, description="One row per landing file with its line counts.", group_name=INGESTION_GROUP),
-        dg.AssetSpec(AUDIT_QUARANTINE, description="Every line not loaded, with file, line and reason.", group_name=INGESTION_GROUP),
+        dg.AssetSpec(RAW_COMPLAINTS, description="Loaded lines of complaint dumps (raw.complaints).", group_name=INGESTION_GROUP,
+                     deps=[LANDING_FILES], kinds={"duckdb"}),
+        dg.AssetSpec(RAW_PLATFORMS, description="Loaded lines of platform registries (raw.platforms).", group_name=INGESTION_GROUP,
+                     deps=[LANDING_FILES], kinds={"duckdb"}),
+        dg.AssetSpec(AUDIT_INGESTED_FILES, description="One row per landing file with its line counts.", group_name=INGESTION_GROUP,
+                     deps=[LANDING_FILES], kinds={"duckdb"}),
+        dg.AssetSpec(AUDIT_QUARANTINE, description="Every line not loaded, with file, line and reason.", group_name=INGESTION_GROUP,
+                     deps=[LANDING_FILES], kinds={"duckdb"}),
     ],
     check_specs=CHECK_SPECS,
     pool="warehouse",
 )
 def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource,
-        warehouse_writer: WarehouseWriterResource):
+                      warehouse_writer: WarehouseWriterResource):
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
     with connect(paths.warehouse) as con:

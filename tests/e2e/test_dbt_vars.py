@@ -54,11 +54,19 @@ def test_a_malformed_var_names_itself(warehouse_dir):
     assert "rate_second_half' must be true or false, got: sometimes" in result.stdout
 
 
+def test_a_malformed_publication_var_stops_before_reaching_sql(warehouse_dir):
+    result = dbt(warehouse_dir, "run", "--select", "published_ratings",
+                 "--vars", "{publish_period_key: \"2024' or true --\"}")
+    assert result.returncode != 0
+    assert "dbt var 'publish_period_key' is malformed" in result.stdout
+
+
 def test_docs_site_is_one_static_file_with_models_and_exposures(warehouse_dir, tmp_path):
     target = tmp_path / "docs-target"
     result = dbt(warehouse_dir, "docs", "generate", "--static", "--target-path", str(target))
     assert result.returncode == 0, result.stdout[-2000:]
     site = (target / "static_index.html").read_text(encoding="utf-8")
     for name in ("bi_serving", "annual_report", "platform_ratings", "typical_cases", "fct_complaints",
-                 "stg_tousu__complaints", "composite_index = reply_rate"):
+                 "stg_tousu__complaints", "composite_index = reply_rate", "published_ratings",
+                 "int_complaints__current_state", "Incremental facts"):
         assert name in site, name

@@ -1,0 +1,66 @@
+"""Pure functions of operations: freshness from the dbt manifest, publication vars, code version."""
+
+import datetime as dt
+
+import dagster as dg
+
+from orchestration.assets.dbt import publication_partitions, publication_vars
+from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
+from orchestration.version import code_version
+
+NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
+POLICY = FreshnessPolicy(dg.AssetKey(["raw", "complaints"]), "raw.complaints", "ingested_at",
+                         warn_after=dt.timedelta(days=2), error_after=dt.timedelta(days=7))
+
+
+def test_freshness_is_read_from_the_dbt_sources():
+    manifest = {"sources": {
+        "source.tousu.tousu.complaints": {
+            "schema": "raw", "name": "complaints", "loaded_at_field": "ingested_at",
+            "freshness": {"warn_after": {"count": 2, "period": "day"}, "error_after": {"count": 12, "period": "hour"}}},
+        "source.tousu.tousu.platforms": {
+            "schema": "raw", "name": "platforms", "loaded_at_field": "ingested_at",
+            "freshness": {"warn_after": {"count": None, "period": None}, "error_after": {"count": None, "period": None}}},
+        "source.tousu.audit.quarantine": {"schema": "audit", "name": "quarantine", "loaded_at_field": "x", "freshness": None},
+    }}
+    (policy,) = declared_freshness(manifest)
+    assert policy.asset_key == dg.AssetKey(["raw", "complaints"])
+    assert (policy.warn_after, policy.error_after) == (dt.timedelta(days=2), dt.timedelta(hours=12))
+
+
+def test_the_project_declares_complaint_freshness_only():
+    from orchestration.assets.ingestion_checks import freshness_policies
+
+    assert [p.table for p in freshness_policies()] == ["raw.complaints"]
+
+
+def test_fresh_stale_and_outage():
+    fresh = judge_freshness(POLICY, NOW - dt.timedelta(hours=30), NOW)
+    assert fresh.passed
+    stale = judge_freshness(POLICY, NOW - dt.timedelta(days=3), NOW)
+    assert not stale.passed and stale.severity == dg.AssetCheckSeverity.WARN
+    assert stale.metadata["age_hours"].value == 72.0
+    outage = judge_freshness(POLICY, NOW - dt.timedelta(days=8), NOW)
+    assert not outage.passed and outage.severity == dg.AssetCheckSeverity.ERROR
+    empty = judge_freshness(POLICY, None, NOW)
+    assert not empty.passed and empty.severity == dg.AssetCheckSeverity.ERROR
+
+
+def test_a_month_partition_publishes_periods_ending_in_that_month():
+    window = publication_partitions.time_window_for_partition_key("2024-12")
+    dbt_vars = publication_vars(window, None)
+    assert (dbt_vars["publish_period_end_from"], dbt_vars["publish_period_end_before"]) == ("2024-12-01", "2025-01-01")
+    assert "publish_period_key" not in dbt_vars
+    one_period = publication_vars(window, "2024-Q4")
+    assert one_period["publish_period_key"] == "2024-Q4" and "publish_period_end_from" not in one_period
+
+
+def test_a_backfill_range_publishes_every_month_in_it():
+    start = publication_partitions.time_window_for_partition_key("2024-01")
+    end = publication_partitions.time_window_for_partition_key("2024-06")
+    dbt_vars = publication_vars(dg.TimeWindow(start.start, end.end), None)
+    assert (dbt_vars["publish_period_end_from"], dbt_vars["publish_period_end_before"]) == ("2024-01-01", "2024-07-01")
+
+
+def test_code_version_names_the_package_and_commit():
+    assert code_version().startswith("0.1.0+g")
