@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,17 @@ from orchestration.project import tousu_dbt_project
 from orchestration.warehouse.writer import hold_writer
 
 
+# dbt artifacts of this many invocations are kept in logs/dbt/.
+DBT_RUNS_KEPT = 20
+
+
+def keep_newest(folder: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently modified entries of `folder`."""
+    entries = sorted(folder.iterdir(), key=lambda path: path.stat().st_mtime)
+    for stale in entries[: max(0, len(entries) - keep)]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
 class TousuDataDirResource(dg.ConfigurableResource):
     """The data directory (`TOUSU_DATA_DIR`): landing/, warehouse.duckdb, serving/."""
 
@@ -25,6 +37,16 @@ class TousuDataDirResource(dg.ConfigurableResource):
     def paths(self) -> DataDir:
         root = self.data_dir or os.environ.get(DATA_DIR_ENV, "data")
         return DataDir(Path(root).resolve()).create()
+
+    def dbt_target(self, context: dg.AssetExecutionContext) -> Path:
+        """Where one dbt invocation writes its artifacts (run_results.json, the
+        compiled SQL): `logs/dbt/<step>-<run>/` in the data directory, beside the
+        build logs, the newest DBT_RUNS_KEPT kept. (dagster-dbt's default is a
+        new folder under the project's target/ per run, which only grows.)"""
+        runs = self.paths().logs / "dbt"
+        runs.mkdir(exist_ok=True)
+        keep_newest(runs, DBT_RUNS_KEPT - 1)
+        return runs / f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}"
 
     def export_for_dbt(self) -> None:
         # dbt's profile reads TOUSU_DATA_DIR; an absolute path makes it independent

@@ -67,7 +67,7 @@ def tousu_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, 
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
-    yield from dbt.cli(args, context=context).stream()
+    yield from dbt.cli(args, context=context, target_path=data_dir.dbt_target(context)).stream()
 
 
 class PublicationConfig(dg.Config):
@@ -94,7 +94,8 @@ def tousu_publication(context: dg.AssetExecutionContext, config: PublicationConf
     data_dir.export_for_dbt()
     dbt_vars = publication_vars(context.partition_time_window, config.period_key)
     context.log.info(f"publishing with dbt vars {dbt_vars}")
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context,
+                       target_path=data_dir.dbt_target(context)).stream()
 
 
 def publication_vars(window: dg.TimeWindow, period_key: str | None) -> dict[str, str]:

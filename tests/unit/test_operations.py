@@ -64,3 +64,15 @@ def test_a_backfill_range_publishes_every_month_in_it():
 
 def test_code_version_names_the_package_and_commit():
     assert code_version().startswith("0.1.0+g")
+
+
+def test_only_the_newest_dbt_artifacts_are_kept(tmp_path):
+    import os
+
+    from orchestration.resources import keep_newest
+
+    for number in range(25):
+        (tmp_path / f"run-{number:02d}").mkdir()
+        os.utime(tmp_path / f"run-{number:02d}", (1_000_000 + number, 1_000_000 + number))
+    keep_newest(tmp_path, 19)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [f"run-{n:02d}" for n in range(6, 25)]
