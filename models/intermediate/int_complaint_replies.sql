@@ -1,11 +1,7 @@
 -- One row per reply of each complaint's current state, flagged when it is an
 -- effective platform reply: author platform and content not blank (full-width
 -- spaces count as blank). Incremental: only complaints whose state changed.
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_complaints',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', incremental_strategy='replace_complaints') }}
 
 with
 

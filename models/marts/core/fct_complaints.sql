@@ -1,12 +1,7 @@
 -- One row per complaint (its current state) with everything a rating needs.
 -- Incremental: only complaints whose state changed since the last build are
 -- rebuilt (docs block `incremental_facts`).
-{{ config(
-    materialized='incremental',
-    unique_key='complaint_id',
-    incremental_strategy='delete+insert',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='complaint_id') }}
 
 with
 

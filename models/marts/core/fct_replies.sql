@@ -1,10 +1,6 @@
 -- One row per reply in a complaint's current state. Incremental: the replies of
 -- complaints whose state changed are replaced (docs block `incremental_facts`).
-{{ config(
-    materialized='incremental',
-    incremental_strategy='replace_complaints',
-    on_schema_change='fail',
-) }}
+{{ config(materialized='incremental', incremental_strategy='replace_complaints') }}
 
 with
 
