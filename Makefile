@@ -41,6 +41,7 @@ docs: install ## the dbt docs site (lineage, descriptions, exposures) as one sta
 	@echo "build/docs/index.html (column types come from the warehouse in $${TOUSU_DATA_DIR:-data} once it is built)"
 
 DATA_DIR := $(abspath $(or $(TOUSU_DATA_DIR),data))
+# The data directory's own instance: `tousu build` records its runs there too.
 DAGSTER_HOME ?= $(DATA_DIR)/dagster
 
 dagster: install ## the Dagster UI on http://127.0.0.1:3000, with sensor, schedules and the one-writer queue

@@ -43,9 +43,15 @@ def _root_message(error) -> str:
     return "\n".join(line for line in message.strip().splitlines() if line.strip())
 
 
-def _instance() -> dg.DagsterInstance:
-    # With DAGSTER_HOME set, CLI runs are recorded where `dagster dev` shows them.
-    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+def _instance(data_dir: DataDir) -> dg.DagsterInstance:
+    """The Dagster instance CLI runs are recorded in: $DAGSTER_HOME if set, else
+    the data directory's own (`make dagster` sets it up in dagster/), so that
+    `tousu build` runs show in the UI beside the sensor's; else none kept."""
+    if os.environ.get("DAGSTER_HOME"):
+        return dg.DagsterInstance.get()
+    if (data_dir.dagster_home / "dagster.yaml").exists():
+        return dg.DagsterInstance.from_config(str(data_dir.dagster_home))
+    return dg.DagsterInstance.ephemeral()
 
 
 def run_build(data_dir: DataDir, verbose: bool = False, full_refresh: bool = False) -> BuildOutcome:
@@ -68,26 +74,27 @@ def run_writer_job(data_dir: DataDir, job_name: str, run_config: dict | None = N
     with hold_writer(data_dir.root):
         os.environ[DATA_DIR_ENV] = str(data_dir.root)
         if verbose:
-            return _run_job(job_name, run_config or {}, partition_key, "INFO")
+            return _run_job(data_dir, job_name, run_config or {}, partition_key, "INFO")
         stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
         log_file = data_dir.logs / f"{log_name}-{stamp}-{os.getpid()}.log"
         # dagster-dbt echoes dbt to stdout and Dagster's console logger writes to
         # stderr: both go to the run's log file, so the terminal stays quiet.
         with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
                 contextlib.redirect_stderr(log):
-            outcome = _run_job(job_name, run_config or {}, partition_key, "INFO")
+            outcome = _run_job(data_dir, job_name, run_config or {}, partition_key, "INFO")
         outcome.log_file = log_file
         return outcome
 
 
-def _run_job(job_name: str, run_config: dict, partition_key: str | None, log_level: str) -> BuildOutcome:
+def _run_job(data_dir: DataDir, job_name: str, run_config: dict, partition_key: str | None,
+             log_level: str) -> BuildOutcome:
     from orchestration.manifest import ensure_manifest
 
     ensure_manifest()
     from orchestration.definitions import defs  # after the manifest exists
 
     job = defs.resolve_job_def(job_name)
-    with _instance() as instance:
+    with _instance(data_dir) as instance:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

@@ -34,6 +34,11 @@ class DataDir:
         return self.root / "reports"
 
     @property
+    def dagster_home(self) -> Path:
+        """The Dagster instance of `make dagster` (DAGSTER_HOME), when set up."""
+        return self.root / "dagster"
+
+    @property
     def logs(self) -> Path:
         return self.root / "logs"
 
