@@ -203,3 +203,54 @@ def test_many_small_files_share_one_batch_but_stay_separately_audited(tmp_path, 
     assert len(report.files) == 30
     assert con.execute("SELECT DISTINCT n_lines, n_loaded, n_quarantined FROM audit.ingested_files").fetchall() == [(2, 1, 1)]
     assert con.execute("SELECT count(DISTINCT source_file) FROM audit.quarantine").fetchall() == [(30,)]
+
+
+def test_a_5_mb_single_line_is_loaded_or_quarantined_whole(tmp_path, landing):
+    big_content = "投诉" * (5 * 1024 * 1024 // 6)  # 3 bytes a character: about 5 MB
+    good = line(complaint_id="BIG", content=big_content)
+    bad = b'{"complaint_id": "BIG2", "content": "' + b"x" * (5 * 1024 * 1024) + b'"'  # never closed
+    assert len(good) > 5_000_000 and len(bad) > 5_000_000
+    (landing / "complaints-1.jsonl").write_bytes(good + b"\n" + bad + b"\n" + line(complaint_id="AFTER"))
+    con, report = ingest(tmp_path, landing)
+    assert con.execute("SELECT complaint_id, length(content) FROM raw.complaints ORDER BY line_no").fetchall() == [
+        ("BIG", len(big_content)), ("AFTER", None)]
+    assert con.execute("SELECT line_no, reason, length(raw_line) FROM audit.quarantine").fetchall() == [
+        (2, "invalid_json", len(bad))]
+    (outcome,) = report.files
+    assert (outcome.n_lines, outcome.n_loaded, outcome.n_quarantined) == (3, 2, 1)
+
+
+def test_a_complaint_dump_in_gbk_quarantines_its_non_utf8_lines(tmp_path, landing):
+    # A line written with \\u escapes is plain ASCII, the same bytes in GBK and UTF-8.
+    ascii_only = json.dumps({**VALID, "complaint_id": "ASCII-ONLY"}, ensure_ascii=True).encode("ascii")
+    lines = [ascii_only, line(complaint_id="中文"), line(complaint_id="C3", title="退款问题")]
+    (landing / "complaints-1.jsonl").write_bytes(b"\n".join(raw.decode("utf-8").encode("gbk") for raw in lines) + b"\n")
+    con, report = ingest(tmp_path, landing)
+    assert con.execute("SELECT complaint_id FROM raw.complaints").fetchall() == [("ASCII-ONLY",)]
+    assert con.execute("SELECT line_no, reason FROM audit.quarantine ORDER BY 1").fetchall() == [
+        (2, "encoding"), (3, "encoding")]
+    (outcome,) = report.files
+    assert outcome.n_lines == 3 == outcome.n_loaded + outcome.n_quarantined
+
+
+def test_a_registry_with_an_unknown_column_loads_and_reports_it(tmp_path, landing):
+    text = ("platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact,hotline\n"
+            "分期乐,金融科技,消费金融,2019-05-01,,是,95188\n坏日期,金融科技,,2024-13-01,,是,1\n")
+    (landing / "platforms-1.csv").write_text(text, encoding="utf-8")
+    con, report = ingest(tmp_path, landing)
+    (outcome,) = report.files
+    assert outcome.status == "loaded" and any("hotline" in note for note in outcome.notes)
+    assert con.execute("SELECT platform FROM raw.platforms").fetchall() == [("分期乐",)]
+    assert con.execute("SELECT line_no, reason FROM audit.quarantine").fetchall() == [(3, "invalid_date:onboarded_at")]
+
+
+def test_one_complaint_id_on_two_platforms_is_one_complaint(tmp_path, landing):
+    """Decision (README): complaint_id identifies a complaint; a later state
+    naming another platform re-targets it. Both lines load; the current state
+    (latest updated_at) decides the platform."""
+    (landing / "complaints-1.jsonl").write_bytes(
+        line(complaint_id="SAME", platform="甲平台") + b"\n"
+        + line(complaint_id="SAME", platform="乙平台", updated_at="2024-03-05 10:00:00") + b"\n")
+    con, report = ingest(tmp_path, landing)
+    assert con.execute("SELECT platform FROM raw.complaints ORDER BY line_no").fetchall() == [("甲平台",), ("乙平台",)]
+    assert report.files[0].n_quarantined == 0
