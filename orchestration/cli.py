@@ -113,6 +113,30 @@ def _cmd_publish(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_purge(args: argparse.Namespace) -> int:
+    from orchestration.purge import purge_complaints
+    from orchestration.warehouse.writer import WarehouseBusy
+
+    data_dir = DataDir.from_env()
+    if not data_dir.warehouse.exists():
+        raise CliError(f"nothing built yet in {data_dir.root}: nothing to purge", EXIT_NOT_BUILT)
+    try:
+        result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
+    except WarehouseBusy as error:
+        raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
+    print(f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
+          f"{result.n_quarantined_lines} quarantined line(s)")
+    if not result.outcome.success:
+        raise _failure(result.outcome, "rebuilding after the purge failed",
+                       "the lines are deleted; run `tousu build --full-refresh` once fixed.")
+    print("every model rebuilt without them; serving has a new release and no older one")
+    if result.landing_files:
+        print("landing/ still holds them (tousu never changes landing files); remove or redact:")
+        for name in result.landing_files:
+            print(f"  {data_dir.landing / name}")
+    return EXIT_OK
+
+
 def _board_text(data_dir: DataDir, kind: str, domain: str, period: str | None) -> str:
     from orchestration.boards import render_board
 
@@ -206,6 +230,12 @@ def parser() -> argparse.ArgumentParser:
     publish.add_argument("--period", required=True, help="period key: 2024, 2024-H1, 2024-Q4, 2024-12")
     publish.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     publish.set_defaults(func=_cmd_publish)
+
+    purge = commands.add_parser("purge", help="erase complaints (and their complainant's data) from every layer")
+    purge.add_argument("--complaint-id", required=True, action="append",
+                       help="complaint id to erase; repeat for several")
+    purge.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
+    purge.set_defaults(func=_cmd_purge)
 
     board = commands.add_parser("board", help="print a rating or complaint board")
     board.add_argument("--domain", default="金融科技", help="domain, or 总榜 for the complaint board (default 金融科技)")

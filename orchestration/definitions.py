@@ -3,15 +3,21 @@
 import dagster as dg
 
 from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
-from orchestration.assets.ingestion import landing_files, landing_ingestion
+from orchestration.assets.ingestion import landing_files, landing_ingestion, purged_lines
 from orchestration.assets.serving import serving_marts
-from orchestration.jobs import build_job, daily_build_schedule, monthly_publication_schedule, publish_job
+from orchestration.jobs import (
+    build_job,
+    daily_build_schedule,
+    monthly_publication_schedule,
+    publish_job,
+    refresh_job,
+)
 from orchestration.resources import build_resources
 from orchestration.sensors import landing_files_sensor
 
 defs = dg.Definitions(
-    assets=[landing_files, landing_ingestion, tousu_dbt_models, tousu_publication, serving_marts],
-    jobs=[build_job, publish_job],
+    assets=[landing_files, purged_lines, landing_ingestion, tousu_dbt_models, tousu_publication, serving_marts],
+    jobs=[build_job, refresh_job, publish_job],
     schedules=[daily_build_schedule, monthly_publication_schedule],
     sensors=[landing_files_sensor],
     resources=build_resources(),

@@ -2,11 +2,12 @@
 
 import dagster as dg
 
-from orchestration.assets.dbt import tousu_publication
+from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
 from orchestration.assets.serving import serving_marts
 from orchestration.build import BUILD_JOB_NAME
 
 PUBLISH_JOB_NAME = "publish_ratings"
+REFRESH_JOB_NAME = "refresh_warehouse"
 
 # Ingest landing files, dbt build with tests, refresh serving: everything but
 # publication, which only ever runs on purpose.
@@ -14,6 +15,14 @@ build_job = dg.define_asset_job(
     BUILD_JOB_NAME,
     selection=dg.AssetSelection.all() - dg.AssetSelection.assets(tousu_publication),
     description="Ingest new landing files, run dbt build with its tests, refresh serving/.",
+)
+
+# dbt build and serving without ingesting: rebuilds what is derived from the raw
+# tables as they are (`tousu purge` runs it as a full refresh after deleting).
+refresh_job = dg.define_asset_job(
+    REFRESH_JOB_NAME,
+    selection=dg.AssetSelection.assets(tousu_dbt_models, serving_marts),
+    description="dbt build (with tests) and a serving release from the raw tables as they are; no ingestion.",
 )
 
 # Publication, then a serving release, so BI sees what was just published.

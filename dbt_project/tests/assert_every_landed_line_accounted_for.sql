@@ -1,6 +1,6 @@
 {{ config(meta={'dagster': {'ref': {'name': 'stg_audit__ingested_files'}}}) }}
 -- Each loaded file's loaded and quarantined counts match the rows it left in the
--- raw and quarantine tables.
+-- raw and quarantine tables, counting lines purged since (tousu purge).
 with
 
 files as (
@@ -15,19 +15,25 @@ raw_rows as (
     select source_file, count(*) as n_rows from {{ source('tousu', 'complaints') }} group by all
     union all
     select source_file, count(*) from {{ source('tousu', 'platforms') }} group by all
+    union all
+    select source_file, count(*) from {{ source('audit', 'purged_lines') }} where layer = 'raw' group by all
 
 ),
 
 quarantined as (
 
     select source_file, count(*) as n_rows from {{ source('audit', 'quarantine') }} group by all
+    union all
+    select source_file, count(*) from {{ source('audit', 'purged_lines') }} where layer = 'quarantine' group by all
 
 )
 
-select files.source_file, files.n_loaded, raw_rows.n_rows as n_raw_rows,
-       files.n_quarantined, quarantined.n_rows as n_quarantine_rows
+select files.source_file, files.n_loaded, raw_counts.n_rows as n_raw_rows,
+       files.n_quarantined, quarantine_counts.n_rows as n_quarantine_rows
 from files
-left join raw_rows using (source_file)
-left join quarantined using (source_file)
-where files.n_loaded <> coalesce(raw_rows.n_rows, 0)
-   or files.n_quarantined <> coalesce(quarantined.n_rows, 0)
+left join (select source_file, sum(n_rows) as n_rows from raw_rows group by all) as raw_counts
+    using (source_file)
+left join (select source_file, sum(n_rows) as n_rows from quarantined group by all) as quarantine_counts
+    using (source_file)
+where files.n_loaded <> coalesce(raw_counts.n_rows, 0)
+   or files.n_quarantined <> coalesce(quarantine_counts.n_rows, 0)

@@ -20,6 +20,7 @@ RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
 RAW_PLATFORMS = dg.AssetKey(["raw", "platforms"])
 AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
 AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
+AUDIT_PURGED_LINES = dg.AssetKey(["audit", "purged_lines"])
 
 INGESTION_GROUP = "ingestion"
 
@@ -31,6 +32,14 @@ landing_files = dg.AssetSpec(
                 "$TOUSU_DATA_DIR/landing/, as the platforms deliver them. tousu never changes them.",
     group_name=INGESTION_GROUP,
     kinds={"file"},
+)
+
+# Written by `tousu purge` (orchestration/purge.py), outside any build.
+purged_lines = dg.AssetSpec(
+    AUDIT_PURGED_LINES,
+    description="Lines removed by `tousu purge`: file, line and layer, never the content.",
+    group_name=INGESTION_GROUP,
+    kinds={"duckdb"},
 )
 INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
 

@@ -14,8 +14,8 @@ from orchestration.project import tousu_dbt_project
 RECONCILIATION_CHECK = "every_line_accounted_for"
 FRESHNESS_CHECK = "source_freshness"
 
-# One row per file loaded in this run: the ledger's counts beside what the raw
-# and quarantine tables actually hold for that file.
+# One row per file loaded in this run whose counts disagree: the ledger's counts
+# beside what the raw and quarantine tables hold for it (purged lines counted).
 RECONCILE_SQL = """
 WITH ledger AS (
     SELECT source_file, kind, n_lines, n_loaded, n_quarantined, n_blank
@@ -28,21 +28,27 @@ raw_lines AS (
     UNION ALL
     SELECT source_file, count(*) FROM raw.platforms
     WHERE source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
+    UNION ALL
+    SELECT source_file, count(*) FROM audit.purged_lines
+    WHERE layer = 'raw' AND source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
 ),
 quarantined AS (
     SELECT source_file, count(*) AS n FROM audit.quarantine
     WHERE source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
+    UNION ALL
+    SELECT source_file, count(*) FROM audit.purged_lines
+    WHERE layer = 'quarantine' AND source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
 )
 SELECT
     ledger.source_file, ledger.n_lines, ledger.n_loaded, ledger.n_quarantined, ledger.n_blank,
-    coalesce(raw_lines.n, 0)   AS n_in_raw,
-    coalesce(quarantined.n, 0) AS n_in_quarantine
+    coalesce(raw_counts.n, 0)        AS n_in_raw,
+    coalesce(quarantine_counts.n, 0) AS n_in_quarantine
 FROM ledger
-LEFT JOIN raw_lines USING (source_file)
-LEFT JOIN quarantined USING (source_file)
+LEFT JOIN (SELECT source_file, sum(n) AS n FROM raw_lines GROUP BY ALL) AS raw_counts USING (source_file)
+LEFT JOIN (SELECT source_file, sum(n) AS n FROM quarantined GROUP BY ALL) AS quarantine_counts USING (source_file)
 WHERE ledger.n_lines <> ledger.n_loaded + ledger.n_quarantined + ledger.n_blank
-   OR coalesce(raw_lines.n, 0) <> ledger.n_loaded
-   OR coalesce(quarantined.n, 0) <> ledger.n_quarantined
+   OR coalesce(raw_counts.n, 0) <> ledger.n_loaded
+   OR coalesce(quarantine_counts.n, 0) <> ledger.n_quarantined
 ORDER BY ledger.source_file
 """
 

@@ -51,6 +51,16 @@ CREATE TABLE IF NOT EXISTS audit.quarantine (
     quarantined_at  TIMESTAMPTZ NOT NULL
 );
 
+-- Lines removed by `tousu purge`: where they were, not what they said, so that
+-- every landed line stays accounted for (loaded or quarantined, or purged since).
+CREATE TABLE IF NOT EXISTS audit.purged_lines (
+    source_file     VARCHAR NOT NULL,
+    line_no         BIGINT NOT NULL,
+    layer           VARCHAR NOT NULL,   -- raw | quarantine: where the line was
+    complaint_key   VARCHAR NOT NULL,   -- sha256 of the purged complaint_id
+    purged_at       TIMESTAMPTZ NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS audit.ingested_files (
     source_file     VARCHAR NOT NULL,
     sha256          VARCHAR NOT NULL,

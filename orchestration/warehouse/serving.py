@@ -87,7 +87,15 @@ def current_release(serving_dir: Path) -> str | None:
     return Path(os.readlink(link)).parent.name
 
 
-def _prune(releases: Path, keep: set[str]) -> None:
+def _prune(releases: Path, keep: set[str], keep_previous: int = KEEP_PREVIOUS) -> None:
     older = sorted(p for p in releases.iterdir() if p.name not in keep)
-    for stale in older[: max(0, len(older) - KEEP_PREVIOUS)]:
+    for stale in older[: max(0, len(older) - keep_previous)]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def drop_previous_releases(serving_dir: Path) -> None:
+    """Delete every release but the current one (after a purge, older releases
+    still hold what was purged)."""
+    current = current_release(serving_dir)
+    if current is not None:
+        _prune(serving_dir / RELEASES, keep={current}, keep_previous=0)

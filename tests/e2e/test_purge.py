@@ -1,0 +1,115 @@
+"""`tousu purge --complaint-id`: the complaint is gone from every layer of the
+warehouse and of serving, the ledger still reconciles, landing is untouched."""
+
+import contextlib
+import io
+import json
+
+import duckdb
+import pytest
+
+from conftest import query, run_tousu
+from foreign_landing import write_foreign_landing
+from orchestration.cli import EXIT_NOT_BUILT
+from orchestration.paths import DataDir
+
+SECRET_NAME = "欧阳清秘"
+SECRET_PHONE = "13912345678"
+
+
+def text_cells_containing(con, needle: str, skip: set[str] = frozenset()) -> list[str]:
+    """Every table.column of every schema whose text holds `needle` (views read
+    tables, so tables are where data can be)."""
+    hits = []
+    columns = con.execute("""
+        SELECT c.database_name, c.schema_name, c.table_name, c.column_name
+        FROM duckdb_columns() AS c
+        JOIN duckdb_tables() AS t USING (database_name, schema_name, table_name)
+        WHERE c.data_type IN ('VARCHAR', 'JSON') AND NOT c.internal""").fetchall()
+    for database, schema, table, column in columns:
+        name = f"{schema}.{table}"
+        if name in skip:
+            continue
+        relation = f'"{database}"."{schema}"."{table}"'
+        found = con.execute(f'SELECT count(*) FROM {relation} WHERE contains("{column}"::VARCHAR, ?)', [needle]).fetchall()
+        if found[0][0]:
+            hits.append(f"{name}.{column}")
+    return hits
+
+
+def landed_records(data_dir: DataDir):
+    for path in sorted(data_dir.landing.glob("complaints-*.jsonl")):
+        for line in path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if isinstance(record, dict):
+                    yield record
+
+
+@pytest.fixture(scope="module")
+def purged(tmp_path_factory):
+    data_dir = DataDir(tmp_path_factory.mktemp("purge")).create()
+    write_foreign_landing(data_dir.landing, n_complaints=120)
+    assert run_tousu(data_dir, "build") == 0
+    (target,) = query(data_dir.warehouse, """
+        SELECT complaint_id FROM core.fct_complaints WHERE has_effective_reply AND is_rated
+        ORDER BY complaint_id LIMIT 1""")[0]
+    # Give the complainant a name and phone of their own, in a later state, and a
+    # broken line about the same complaint that lands in quarantine.
+    state = next(record for record in landed_records(data_dir) if record.get("complaint_id") == target)
+    state.update(updated_at="2024-12-31 23:00:00", user={"name": SECRET_NAME, "phone": SECRET_PHONE, "gender": "女"})
+    (data_dir.landing / "complaints-2025-01-01.jsonl").write_text(
+        json.dumps(state, ensure_ascii=False) + "\n"
+        + f'{{"complaint_id": "{target}", "content": "{SECRET_PHONE}", \n', encoding="utf-8")
+    assert run_tousu(data_dir, "build") == 0
+    with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
+        assert text_cells_containing(con, SECRET_NAME) == ["raw.complaints.user"]
+        assert "audit.quarantine.raw_line" in text_cells_containing(con, SECRET_PHONE)
+    landing_before = {p.name: p.read_bytes() for p in data_dir.landing.iterdir()}
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = run_tousu(data_dir, "purge", "--complaint-id", target)
+    return data_dir, target, code, out.getvalue(), landing_before
+
+
+def test_purge_succeeds_and_names_the_landing_files_to_redact(purged):
+    data_dir, target, code, output, _ = purged
+    assert code == 0
+    assert f"purged {target}:" in output
+    assert str(data_dir.landing / "complaints-2025-01-01.jsonl") in output
+
+
+def test_nothing_of_the_complaint_is_left_in_the_warehouse(purged):
+    data_dir, target, *_ = purged
+    with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
+        for needle in (target, SECRET_NAME, SECRET_PHONE):
+            assert text_cells_containing(con, needle) == [], needle
+        tombstones = con.execute("SELECT layer, count(*) FROM audit.purged_lines GROUP BY layer ORDER BY layer").fetchall()
+    assert dict(tombstones)["quarantine"] == 1 and dict(tombstones)["raw"] >= 2
+
+
+def test_nothing_of_it_is_left_in_serving_and_no_older_release_remains(purged):
+    data_dir, target, *_ = purged
+    assert len(list((data_dir.serving / "releases").iterdir())) == 1
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{data_dir.serving / 'warehouse.duckdb'}' AS serving (READ_ONLY)")
+        for needle in (target, SECRET_NAME, SECRET_PHONE):
+            assert text_cells_containing(con, needle) == [], needle
+        for parquet in (data_dir.serving / "parquet").iterdir():
+            assert not con.execute(
+                f"SELECT count(*) FROM read_parquet('{parquet}') AS t WHERE contains(t::VARCHAR, ?)", [target]
+            ).fetchall()[0][0], parquet.name
+
+
+def test_landing_is_untouched_and_the_ledger_still_reconciles(purged):
+    data_dir, _, _, _, landing_before = purged
+    assert {p.name: p.read_bytes() for p in data_dir.landing.iterdir()} == landing_before
+    # A build afterwards ingests nothing again and every test (the ledger's
+    # reconciliation included) passes.
+    assert run_tousu(data_dir, "build") == 0
+    assert query(data_dir.warehouse, "SELECT count(*) FROM raw.complaints WHERE complaint_id = ?", [purged[1]]) == [(0,)]
+
+
+def test_purge_before_any_build_says_so(tmp_path):
+    assert run_tousu(DataDir(tmp_path / "empty").create(), "purge", "--complaint-id", "X") == EXIT_NOT_BUILT
