@@ -4,12 +4,17 @@ Each build writes a complete release aside (`serving/releases/<id>/`), then
 swaps two symlinks with rename(2), which is atomic: a reader opening
 `serving/warehouse.duckdb` or `serving/parquet/<table>.parquet` sees one whole
 release, never a half-written table, and never blocks the build (it only ever
-opens finished files read-only).
+opens finished files read-only). One DuckDB connection sees one release; a
+reader of several Parquet files resolves `serving/parquet` once
+(os.path.realpath) and reads them all from that release's folder. Each release
+names itself: meta.release in the DuckDB file, the Parquet key `tousu_release`,
+release.json.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
@@ -19,6 +24,8 @@ from pathlib import Path
 import duckdb
 
 SERVED_SCHEMA = "marts"
+META_SCHEMA = "meta"
+RELEASE_KEY = "tousu_release"
 RELEASES = "releases"
 SERVED_LINKS = ("warehouse.duckdb", "parquet")
 # Releases kept besides the current one, so a reader that resolved the previous
@@ -63,11 +70,18 @@ def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
             con.execute(f"CREATE TABLE serving.{SERVED_SCHEMA}.{_quote(name)} AS SELECT * FROM {source}")
             con.execute(
                 f"COPY {source} TO {_sql_string(release_dir / 'parquet' / f'{name}.parquet')}"
-                " (FORMAT parquet)"
+                f" (FORMAT parquet, KV_METADATA {{{RELEASE_KEY}: {_sql_string(release_id)}}})"
             )
             tables[name] = con.execute(f"SELECT count(*) FROM {source}").fetchall()[0][0]
+        # Which build a reader is looking at: meta.release in the DuckDB file, the
+        # key tousu_release in every Parquet file's metadata, release.json.
+        con.execute(f"CREATE SCHEMA serving.{META_SCHEMA}")
+        con.execute(f"CREATE TABLE serving.{META_SCHEMA}.release AS SELECT ? AS release_id, now() AS built_at",
+                    [release_id])
         con.execute("DETACH serving")
         con.execute("DETACH warehouse")
+    (release_dir / "release.json").write_text(
+        json.dumps({"release_id": release_id, "tables": tables}, indent=2), encoding="utf-8")
     for link in SERVED_LINKS:
         _swap_link(serving_dir / link, Path(RELEASES) / release_id / link)
     _prune(serving_dir / RELEASES, keep={release_id})

@@ -1,0 +1,66 @@
+"""A BI reader polling serving/ while builds run: it never errors, never blocks a
+build, and never sees tables of two different builds at once."""
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+from conftest import run_tousu
+from foreign_landing import write_foreign_landing
+from orchestration.paths import DataDir
+
+# Reads the way README tells BI tools to: one DuckDB connection, or the Parquet
+# files of one resolved release folder.
+READER = textwrap.dedent('''
+    import json, os, pathlib, sys, time, duckdb
+    serving, stop, report = (pathlib.Path(arg) for arg in sys.argv[1:4])
+    stats = {"reads": 0, "errors": [], "mixed": [], "releases": []}
+    while not stop.exists():
+        if not (serving / "warehouse.duckdb").exists():
+            time.sleep(0.05)
+            continue
+        try:
+            with duckdb.connect(str(serving / "warehouse.duckdb"), read_only=True) as con:
+                (release,), = con.execute("SELECT release_id FROM meta.release").fetchall()
+                con.execute("SELECT count(*), sum(n_complaints) FROM marts.platform_ratings").fetchall()
+            folder = pathlib.Path(os.path.realpath(serving / "parquet"))
+            with duckdb.connect() as con:
+                tags = {decoded for (decoded,) in con.execute(
+                    "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(?) WHERE decode(key) = 'tousu_release'",
+                    [str(folder / "*.parquet")]).fetchall()}
+                con.execute("SELECT count(*) FROM read_parquet(?)", [str(folder / "platform_ratings.parquet")]).fetchall()
+            if tags != {folder.parent.name}:
+                stats["mixed"].append(sorted(tags))
+            stats["reads"] += 1
+            if release not in stats["releases"]:
+                stats["releases"].append(release)
+        except Exception as error:  # every failure is a finding, not a crash
+            stats["errors"].append(repr(error))
+    report.write_text(json.dumps(stats))
+''')
+
+
+def test_a_reader_polling_serving_during_builds(tmp_path):
+    source = tmp_path / "source"
+    batches = write_foreign_landing(source, n_complaints=120)
+    data_dir = DataDir(tmp_path / "data").create()
+    stop, report = tmp_path / "stop", tmp_path / "report.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(data_dir.serving), str(stop), str(report)])
+    try:
+        codes = []
+        for batch in batches:
+            for name in batch:
+                shutil.copy2(source / name, data_dir.landing / name)
+            codes.append(run_tousu(data_dir, "build"))
+        codes.append(run_tousu(data_dir, "build", "--full-refresh"))
+    finally:
+        stop.touch()
+        reader.wait(timeout=60)
+    stats = json.loads(report.read_text())
+    assert codes == [0] * (len(batches) + 1)  # builds were never blocked
+    assert stats["errors"] == []
+    assert stats["mixed"] == []
+    assert stats["reads"] > 20
+    assert len(stats["releases"]) >= len(batches)  # it read across every swap
