@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.failpoints import failpoint
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.version import code_version
@@ -67,7 +68,10 @@ def tousu_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, 
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
-    yield from dbt.cli(args, context=context, target_path=data_dir.dbt_target(context)).stream()
+    for event in dbt.cli(args, context=context, target_path=data_dir.dbt_target(context)).stream():
+        yield event
+        if isinstance(event, dg.Output):
+            failpoint(f"dbt:after:{event.output_name}")
 
 
 class PublicationConfig(dg.Config):

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.failpoints import failpoint
 from orchestration.ingestion import complaints, registry
 from orchestration.ingestion.landing import FileKind, LandingFile, scan
 from orchestration.ingestion.reader import LineChunk, read_chunks
@@ -145,10 +146,12 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
     con.execute("BEGIN TRANSACTION")
     try:
         work()
+        failpoint("ingest:before_commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    failpoint("ingest:after_commit")
 
 
 # ----------------------------------------------------------------------------- registries

@@ -1,7 +1,9 @@
 """Publish the marts for BI: `serving/warehouse.duckdb` and `serving/parquet/`.
 
 Each build writes a complete release aside (`serving/releases/<id>/`), then
-swaps two symlinks with rename(2), which is atomic: a reader opening
+swaps one symlink, `serving/current`, with rename(2), which is atomic;
+`serving/warehouse.duckdb` and `serving/parquet` are fixed links through it, so
+both change in the same instant. A reader opening
 `serving/warehouse.duckdb` or `serving/parquet/<table>.parquet` sees one whole
 release, never a half-written table, and never blocks the build (it only ever
 opens finished files read-only). One DuckDB connection sees one release; a
@@ -23,10 +25,13 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.failpoints import failpoint
+
 SERVED_SCHEMA = "marts"
 META_SCHEMA = "meta"
 RELEASE_KEY = "tousu_release"
 RELEASES = "releases"
+CURRENT = "current"
 SERVED_LINKS = ("warehouse.duckdb", "parquet")
 # Releases kept besides the current one, so a reader that resolved the previous
 # links a moment ago can still finish reading.
@@ -82,8 +87,11 @@ def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
         con.execute("DETACH warehouse")
     (release_dir / "release.json").write_text(
         json.dumps({"release_id": release_id, "tables": tables}, indent=2), encoding="utf-8")
+    failpoint("serving:before_swap")
+    _swap_link(serving_dir / CURRENT, Path(RELEASES) / release_id)
     for link in SERVED_LINKS:
-        _swap_link(serving_dir / link, Path(RELEASES) / release_id / link)
+        if not (serving_dir / link).is_symlink() or os.readlink(serving_dir / link) != f"{CURRENT}/{link}":
+            _swap_link(serving_dir / link, Path(CURRENT) / link)
     _prune(serving_dir / RELEASES, keep={release_id})
     return ServingRelease(release_id, release_dir, tables)
 
@@ -95,10 +103,10 @@ def _swap_link(link: Path, target: Path) -> None:
 
 
 def current_release(serving_dir: Path) -> str | None:
-    link = serving_dir / "warehouse.duckdb"
+    link = serving_dir / CURRENT
     if not link.is_symlink():
         return None
-    return Path(os.readlink(link)).parent.name
+    return Path(os.readlink(link)).name
 
 
 def _prune(releases: Path, keep: set[str], keep_previous: int = KEEP_PREVIOUS) -> None:
