@@ -20,8 +20,7 @@ from orchestration.paths import DATA_DIR_ENV, DataDir
 CRASH_POINTS = [
     "ingest:before_commit",            # lines inserted, transaction not committed
     "ingest:after_commit",             # the first batch in, the rest not
-    "dbt:after:intermediate__int_complaints__current_state",  # current state new, facts old
-    "dbt:after:core__fct_complaints",  # facts new, marts old
+    "dbt:after:intermediate__int_complaints__current_state",  # current state new, facts and marts old
     "serving:before_swap",             # a release written, not yet current
 ]
 

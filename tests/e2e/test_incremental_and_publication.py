@@ -12,7 +12,7 @@ from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
 from orchestration.generate.synthetic import generate
 from orchestration.paths import DataDir
 
-N_BATCHES = 4
+N_BATCHES = 3
 PUBLISHED_PERIOD = "2024-Q1"
 
 

