@@ -48,11 +48,13 @@ MACROS = {
     # it does not follow the contract. Without an offset a time already is local.
     "tousu_local_ts": (
         "(s)",
+        # DuckDB's cast takes neither `t` nor `z`: the separator (always the
+        # 11th character here) becomes a space and the zone letter upper case.
         f"""CASE
             WHEN s IS NULL OR NOT regexp_full_match(s, '{TIMESTAMP_PATTERN}') THEN NULL
             WHEN regexp_matches(s, '{OFFSET_SUFFIX_PATTERN}')
-                THEN timezone('Asia/Shanghai', try_cast(s AS TIMESTAMPTZ))
-            ELSE try_cast(s AS TIMESTAMP)
+                THEN timezone('Asia/Shanghai', try_cast(upper(left(s, 10) || ' ' || s[12:]) AS TIMESTAMPTZ))
+            ELSE try_cast(left(s, 10) || ' ' || s[12:] AS TIMESTAMP)
         END""",
     ),
     # Parse a registry date `YYYY-MM-DD` (surrounding white space allowed); NULL
