@@ -16,6 +16,8 @@ EXIT_DBT_FAILED = 4
 EXIT_SERVING_FAILED = 5
 EXIT_NOT_BUILT = 6
 EXIT_WAREHOUSE_BUSY = 7
+EXIT_BAD_CONFIG = 8
+EXIT_DATA_DIR_UNUSABLE = 9
 
 FAILED_STEP_EXIT = {
     "landing_ingestion": (EXIT_INGESTION_FAILED, "ingestion failed"),
@@ -260,13 +262,37 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
+def _check_setup(args: argparse.Namespace) -> None:
+    """Errors of setup, not of data, found before anything runs."""
+    from orchestration.warehouse.connection import ConfigError, duckdb_settings
+
+    try:
+        duckdb_settings()
+    except ConfigError as error:
+        raise CliError(str(error), EXIT_BAD_CONFIG) from None
+    if args.command in ("generate",):
+        return
+    data_dir = DataDir.from_env()
+    try:
+        data_dir.create()
+    except OSError as error:
+        raise CliError(f"the data directory {data_dir.root} (TOUSU_DATA_DIR) cannot be used: "
+                       f"{error.strerror or error}", EXIT_DATA_DIR_UNUSABLE) from None
+
+
 def main(argv: list[str] | None = None) -> int:
+    from orchestration.manifest import DbtProjectInvalid
+
     args = parser().parse_args(argv)
     try:
+        _check_setup(args)
         return args.func(args)
     except CliError as error:
         print(f"tousu: {error}", file=sys.stderr)
         return error.code
+    except DbtProjectInvalid as error:
+        print(f"tousu: {error}", file=sys.stderr)
+        return EXIT_BAD_CONFIG
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,17 +29,29 @@ def is_fresh() -> bool:
     return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
 
 
+class DbtProjectInvalid(RuntimeError):
+    """`dbt parse` refused the project (a malformed var, a broken model): the
+    message is dbt's own."""
+
+
 def ensure_manifest() -> Path:
     """Run `dbt parse` when the manifest is missing or older than the dbt sources."""
     if not is_fresh():
         dbt = Path(sys.executable).parent / "dbt"
-        subprocess.run(
+        result = subprocess.run(
             [str(dbt), "parse", "--quiet", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
-            check=True,
-            cwd=REPO_ROOT,
+            cwd=REPO_ROOT, capture_output=True, text=True,
         )
+        if result.returncode != 0:
+            # dbt's own words, without colours and log timestamps
+            text = re.sub(r"\x1b\[[0-9;]*m|^\d{2}:\d{2}:\d{2}\s+", "", result.stdout + result.stderr, flags=re.M)
+            message = "\n".join(line for line in text.splitlines() if line.strip())
+            raise DbtProjectInvalid(f"dbt cannot parse the project ({REPO_ROOT / 'dbt_project.yml'}):\n{message}")
     return Path(tousu_dbt_project.manifest_path)
 
 
 if __name__ == "__main__":
-    print(ensure_manifest())
+    try:
+        print(ensure_manifest())
+    except DbtProjectInvalid as error:
+        sys.exit(str(error))

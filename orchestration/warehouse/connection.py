@@ -18,8 +18,20 @@ SETTING_ENV = {
 }
 
 
+class ConfigError(ValueError):
+    """A TOUSU_DUCKDB_* variable DuckDB does not accept."""
+
+
 def duckdb_settings() -> dict[str, str]:
-    return {key: os.environ[env] for key, env in SETTING_ENV.items() if os.environ.get(env)}
+    """The settings from the environment, each tried on a scratch in-memory
+    database first so that a bad value is reported by its variable's name."""
+    settings = {key: os.environ[env] for key, env in SETTING_ENV.items() if os.environ.get(env)}
+    for key, value in settings.items():
+        try:
+            duckdb.connect(":memory:", config={key: value}).close()
+        except duckdb.Error as error:
+            raise ConfigError(f"{SETTING_ENV[key]}={value!r} is not a valid DuckDB {key}: {error}") from None
+    return settings
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
