@@ -44,7 +44,8 @@ READER = textwrap.dedent('''
 
 def test_a_reader_polling_serving_during_builds(tmp_path):
     source = tmp_path / "source"
-    batches = write_foreign_landing(source, n_complaints=120)
+    first, *rest = write_foreign_landing(source, n_complaints=120)
+    batches = [first, [name for batch in rest for name in batch]]  # two builds, one swap to read across
     data_dir = DataDir(tmp_path / "data").create()
     stop, report = tmp_path / "stop", tmp_path / "report.json"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(data_dir.serving), str(stop), str(report)])
