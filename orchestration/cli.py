@@ -65,12 +65,8 @@ def _warnings(outcome) -> None:
 
 def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None:
     from orchestration.build import run_build
-    from orchestration.warehouse.writer import WarehouseBusy
 
-    try:
-        outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh)
-    except WarehouseBusy as error:
-        raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
+    outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh)
     ingestion = outcome.materialized.get("raw/complaints", {})
     if not outcome.success:
         what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))[1]
@@ -84,6 +80,12 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None
     )
 
 
+def _built(data_dir: DataDir, needed: Path) -> None:
+    """Stop with exit 6 unless `needed` (the warehouse, or serving's) exists."""
+    if not needed.exists():
+        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     _build(DataDir.from_env(), args.verbose, args.full_refresh)
     return EXIT_OK
@@ -91,19 +93,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 def _cmd_publish(args: argparse.Namespace) -> int:
     from orchestration.publish import CannotPublish, NothingBuilt, publish_period
-    from orchestration.warehouse.writer import WarehouseBusy
 
     data_dir = DataDir.from_env()
-    if not data_dir.warehouse.exists():
-        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    _built(data_dir, data_dir.warehouse)
     try:
         publication = publish_period(data_dir, args.period, verbose=args.verbose)
     except CannotPublish as error:
         raise CliError(str(error), EXIT_USAGE) from None
     except NothingBuilt as error:
         raise CliError(str(error), EXIT_NOT_BUILT) from None
-    except WarehouseBusy as error:
-        raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
     outcome = publication.outcome
     if not outcome.success:
         raise _failure(outcome, "publication failed", "nothing was published.")
@@ -117,15 +115,10 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 def _cmd_purge(args: argparse.Namespace) -> int:
     from orchestration.purge import purge_complaints
-    from orchestration.warehouse.writer import WarehouseBusy
 
     data_dir = DataDir.from_env()
-    if not data_dir.warehouse.exists():
-        raise CliError(f"nothing built yet in {data_dir.root}: nothing to purge", EXIT_NOT_BUILT)
-    try:
-        result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
-    except WarehouseBusy as error:
-        raise CliError(str(error), EXIT_WAREHOUSE_BUSY) from None
+    _built(data_dir, data_dir.warehouse)
+    result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
     print(f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
           f"{result.n_quarantined_lines} quarantined line(s)")
     if not result.outcome.success:
@@ -143,8 +136,7 @@ def _board_text(data_dir: DataDir, kind: str, domain: str, period: str | None) -
     from orchestration.boards import render_board
 
     serving_db = data_dir.serving / "warehouse.duckdb"
-    if not serving_db.exists():
-        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    _built(data_dir, serving_db)
     return render_board(serving_db, kind, domain, period)
 
 
@@ -157,8 +149,7 @@ def _write_report(data_dir: DataDir, year: int, domain: str) -> None:
     from orchestration.report.render import write_report
 
     serving_db = data_dir.serving / "warehouse.duckdb"
-    if not serving_db.exists():
-        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    _built(data_dir, serving_db)
     path = write_report(serving_db, data_dir.reports, year, domain)
     print(f"report: {path}")
 
@@ -174,8 +165,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     from orchestration.trace import TraceNotFound, render_csv, render_text, trace
 
     data_dir = DataDir.from_env()
-    if not data_dir.warehouse.exists():
-        raise CliError(f"nothing built yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    _built(data_dir, data_dir.warehouse)
     try:
         result = trace(data_dir.warehouse, args.platform, args.period)
     except TraceNotFound as error:
@@ -282,6 +272,7 @@ def _check_setup(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from orchestration.manifest import DbtProjectInvalid
+    from orchestration.warehouse.writer import WarehouseBusy
 
     args = parser().parse_args(argv)
     try:
@@ -290,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     except CliError as error:
         print(f"tousu: {error}", file=sys.stderr)
         return error.code
+    except WarehouseBusy as error:
+        print(f"tousu: {error}", file=sys.stderr)
+        return EXIT_WAREHOUSE_BUSY
     except DbtProjectInvalid as error:
         print(f"tousu: {error}", file=sys.stderr)
         return EXIT_BAD_CONFIG
