@@ -1,4 +1,4 @@
-"""`tousu`: generate dumps, build the warehouse, print boards, trace ratings, write the report (SPEC section 2)."""
+"""`tousu`: generate dumps, build, publish, purge, print boards, trace ratings, write the report (SPEC section 2)."""
 
 from __future__ import annotations
 
