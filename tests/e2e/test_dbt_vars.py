@@ -26,7 +26,9 @@ def warehouse_dir(tmp_path_factory) -> Path:
 
 def dbt(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [DBT, *args, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
+        # its own target folder: the repository's target/ belongs to the builds
+        [DBT, *args, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR),
+         *([] if "--target-path" in args else ["--target-path", str(root / "target")])],
         cwd=REPO_ROOT, capture_output=True, text=True, env={**__import__("os").environ, "TOUSU_DATA_DIR": str(root)},
     )
 
