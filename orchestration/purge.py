@@ -22,13 +22,13 @@ from orchestration.warehouse import serving
 from orchestration.warehouse.connection import connect
 from orchestration.warehouse.writer import hold_writer
 
-# Raw lines of the complaint (ids are trimmed in staging, so here too).
-RAW_LINES_SQL = """
-SELECT source_file, line_no FROM raw.complaints WHERE tousu_trim(complaint_id) = $complaint_id
+# The complaint's raw lines (ids are trimmed in staging, so here too) and the
+# quarantined lines naming it, parseable or not: `"complaint_id": "<id>"`.
+DELETE_RAW_SQL = """
+DELETE FROM raw.complaints WHERE tousu_trim(complaint_id) = $complaint_id RETURNING source_file, line_no
 """
-# Quarantined lines naming it, parseable or not: `"complaint_id": "<id>"`.
-QUARANTINE_LINES_SQL = """
-SELECT source_file, line_no FROM audit.quarantine WHERE regexp_matches(raw_line, $pattern)
+DELETE_QUARANTINED_SQL = """
+DELETE FROM audit.quarantine WHERE regexp_matches(raw_line, $pattern) RETURNING source_file, line_no
 """
 
 
@@ -46,18 +46,16 @@ def complaint_key(complaint_id: str) -> str:
 
 
 def _delete_lines(con, complaint_id: str, now: dt.datetime) -> tuple[list[tuple], list[tuple]]:
+    """Delete the complaint's lines and leave a tombstone (file, line, layer) for each."""
     pattern = r'"complaint_id"\s*:\s*"\s*' + re.escape(complaint_id) + r'\s*"'
-    raw = con.execute(RAW_LINES_SQL, {"complaint_id": complaint_id}).fetchall()
-    quarantined = con.execute(QUARANTINE_LINES_SQL, {"pattern": pattern}).fetchall()
+    raw = con.execute(DELETE_RAW_SQL, {"complaint_id": complaint_id}).fetchall()
+    quarantined = con.execute(DELETE_QUARANTINED_SQL, {"pattern": pattern}).fetchall()
     tombstones = [(f, n, "raw") for f, n in raw] + [(f, n, "quarantine") for f, n in quarantined]
     if tombstones:
         con.executemany(
             "INSERT INTO audit.purged_lines VALUES (?, ?, ?, ?, ?)",
             [(f, n, layer, complaint_key(complaint_id), now) for f, n, layer in tombstones],
         )
-    con.execute("DELETE FROM raw.complaints WHERE tousu_trim(complaint_id) = $complaint_id",
-                {"complaint_id": complaint_id})
-    con.execute("DELETE FROM audit.quarantine WHERE regexp_matches(raw_line, $pattern)", {"pattern": pattern})
     return raw, quarantined
 
 

@@ -39,11 +39,9 @@ changed as (
     from best_new_line
     left join {{ this }} as held using (complaint_id)
     where held.complaint_id is null
-        or best_new_line.updated_at > held.updated_at
-        or (best_new_line.updated_at = held.updated_at
-            and (best_new_line.source_file > held.source_file
-                 or (best_new_line.source_file = held.source_file
-                     and best_new_line.source_line_no > held.source_line_no)))
+        -- rows compare left to right: the order of the qualify above
+        or (best_new_line.updated_at, best_new_line.source_file, best_new_line.source_line_no)
+            > (held.updated_at, held.source_file, held.source_line_no)
     {% else %}
     select * from best_new_line
     {% endif %}

@@ -4,10 +4,10 @@ and source freshness with the thresholds the dbt sources declare."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 
 import dagster as dg
+from dagster_dbt.dbt_manifest import read_manifest_path
 
 from orchestration.project import tousu_dbt_project
 
@@ -109,7 +109,8 @@ def declared_freshness(manifest: dict) -> list[FreshnessPolicy]:
 
 
 def freshness_policies() -> list[FreshnessPolicy]:
-    return declared_freshness(json.loads(tousu_dbt_project.manifest_path.read_text()))
+    # The manifest as dagster-dbt already read (and cached) it for the dbt assets.
+    return declared_freshness(read_manifest_path(tousu_dbt_project.manifest_path))
 
 
 def judge_freshness(policy: FreshnessPolicy, newest: dt.datetime | None, now: dt.datetime) -> dg.AssetCheckResult:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -23,15 +24,21 @@ class ConfigError(ValueError):
 
 
 def duckdb_settings() -> dict[str, str]:
-    """The settings from the environment, each tried on a scratch in-memory
-    database first so that a bad value is reported by its variable's name."""
+    """The settings from the environment, each checked once per value."""
     settings = {key: os.environ[env] for key, env in SETTING_ENV.items() if os.environ.get(env)}
     for key, value in settings.items():
-        try:
-            duckdb.connect(":memory:", config={key: value}).close()
-        except duckdb.Error as error:
-            raise ConfigError(f"{SETTING_ENV[key]}={value!r} is not a valid DuckDB {key}: {error}") from None
+        _check_setting(key, value)
     return settings
+
+
+@functools.cache
+def _check_setting(key: str, value: str) -> None:
+    """Try a setting on a scratch in-memory database, so that a bad value is
+    reported by its variable's name rather than by DuckDB mid-build."""
+    try:
+        duckdb.connect(":memory:", config={key: value}).close()
+    except duckdb.Error as error:
+        raise ConfigError(f"{SETTING_ENV[key]}={value!r} is not a valid DuckDB {key}: {error}") from None
 
 
 def connect(path: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
