@@ -59,6 +59,8 @@ def parse_ts(value) -> dt.datetime | None:
     y, mo, d, h, mi, s, frac, zulu, sign, oh, om = m.groups()
     if int(h) > 23 or int(mi) > 59 or int(s) > 59:
         return None
+    if sign and (int(oh) > 23 or int(om or 0) > 59):
+        return None
     try:
         local = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
                             int((frac or "0").ljust(6, "0")[:6]))

@@ -1,8 +1,9 @@
 """Validate complaint-dump lines in SQL and split them into raw rows and quarantine.
 
 The reasons and their order are SPEC section 3.1's: a line is quarantined with the
-first reason that applies. One JSON parse per line (a multi-path extract); every
-later check reads the small extracted fragments.
+first reason that applies. A line is parsed a fixed number of times, each a
+multi-path call returning one list for all fields (types, texts, the JSON
+objects); the checks read those lists instead of parsing fragments again.
 """
 
 from __future__ import annotations
@@ -23,21 +24,36 @@ FIELDS = (
 )
 REQUIRED_STRINGS = ("complaint_id", "updated_at", "submitted_at", "platform", "domain", "status")
 
+JSON_OBJECTS = ("user", "replies", "evaluation")  # kept as JSON in raw
+_SCALAR_TYPES = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
 
-def _f(name: str) -> str:
-    return f"f[{FIELDS.index(name) + 1}]"
+
+def _index(name: str) -> int:
+    return FIELDS.index(name) + 1
 
 
-_PATHS = "[" + ", ".join(f"'$.\"{name}\"'" for name in FIELDS) + "]"
+def _type(name: str) -> str:
+    """The field's JSON type (NULL when absent)."""
+    return f"t[{_index(name)}]"
 
-# A reply is valid when it is an object with a contract timestamp, a known
-# author, and string-or-absent content.
-_REPLY_IS_VALID = f"""
-    json_type(r) = 'OBJECT'
-    AND tousu_local_ts(tousu_json_string(r -> 'replied_at')) IS NOT NULL
-    AND coalesce(tousu_json_string(r -> 'author') IN {sql_list(REPLY_AUTHORS)}, false)
-    AND coalesce(json_type(r -> 'content') IN ('VARCHAR', 'NULL'), true)
-"""
+
+def _string(name: str) -> str:
+    """The field's text when it is a JSON string, else NULL."""
+    return f"CASE WHEN {_type(name)} = 'VARCHAR' THEN s[{_index(name)}] END"
+
+
+def _scalar(name: str) -> str:
+    """The field's text when it is a JSON scalar (numbers as DuckDB renders them)."""
+    return f"CASE WHEN {_type(name)} IN {_SCALAR_TYPES} THEN s[{_index(name)}] END"
+
+
+def _object(name: str) -> str:
+    return f"o[{JSON_OBJECTS.index(name) + 1}]"
+
+
+def _paths(names) -> str:
+    return "[" + ", ".join(f"'$.\"{name}\"'" for name in names) + "]"
+
 
 # Identity fields must be non-blank strings. The others are missing when absent,
 # null or blank; any other type falls through to their own reason
@@ -46,20 +62,27 @@ _IDENTITY_FIELDS = ("complaint_id", "platform")
 
 
 def _missing_check(name: str) -> str:
-    value = _f(name)
     if name in _IDENTITY_FIELDS:
-        condition = f"tousu_is_blank(tousu_json_string({value}))"
+        condition = f"tousu_is_blank({_string(name)})"
     else:
         condition = (
-            f"coalesce(json_type({value}), 'NULL') = 'NULL' OR "
-            f"(json_type({value}) = 'VARCHAR' AND tousu_is_blank({value} ->> '$'))"
+            f"coalesce({_type(name)}, 'NULL') = 'NULL' OR "
+            f"({_type(name)} = 'VARCHAR' AND tousu_is_blank(s[{_index(name)}]))"
         )
     return f"WHEN {condition} THEN 'missing_field:{name}'"
 
 
 _MISSING = "\n        ".join(_missing_check(name) for name in REQUIRED_STRINGS)
 
-# Builds temp table `classified` from temp table `landing_lines`.
+# Replies typed once: a reply's fields as text whatever their JSON type, so a
+# number or an object can never pass as an author or a timestamp; the element
+# and content types are checked on their own.
+_REPLY_SHAPE = """'[{"replied_at": "VARCHAR", "author": "VARCHAR", "content": "VARCHAR"}]'"""
+
+# Builds temp table `classified` from temp table `landing_lines`. Each line is
+# parsed a fixed number of times (valid? object? every field's type, text and
+# the three JSON objects, each with one multi-path call); every later check
+# reads those lists, never the line.
 CLASSIFY_SQL = f"""
 CREATE OR REPLACE TEMP TABLE classified AS
 WITH lines AS (
@@ -82,31 +105,41 @@ objects AS (
 ),
 fields AS (
     SELECT *,
-        CASE WHEN is_object THEN json_extract(line, {_PATHS}) END AS f
+        CASE WHEN is_object THEN json_type(line, {_paths(FIELDS)}) END AS t,
+        CASE WHEN is_object THEN json_extract_string(line, {_paths(FIELDS)}) END AS s,
+        CASE WHEN is_object THEN json_extract(line, {_paths(JSON_OBJECTS)}) END AS o
     FROM objects
 ),
 values AS (
     SELECT *,
-        tousu_json_string({_f('complaint_id')}) AS complaint_id,
-        tousu_json_string({_f('updated_at')}) AS updated_at,
-        tousu_json_string({_f('submitted_at')}) AS submitted_at,
-        tousu_json_string({_f('transferred_at')}) AS transferred_at,
-        tousu_trim(tousu_json_string({_f('status')})) AS status,
-        tousu_trim(tousu_json_string({_f('domain')})) AS domain,
-        tousu_json_scalar({_f('amount')}) AS amount,
-        json_type({_f('amount')}) AS amount_type,
-        {_f('replies')} AS replies,
-        {_f('evaluation')} AS evaluation
+        {_string('complaint_id')} AS complaint_id,
+        {_string('updated_at')} AS updated_at,
+        {_string('submitted_at')} AS submitted_at,
+        {_string('transferred_at')} AS transferred_at,
+        tousu_trim({_string('status')}) AS status,
+        tousu_trim({_string('domain')}) AS domain,
+        {_scalar('amount')} AS amount,
+        {_type('amount')} AS amount_type,
+        {_type('replies')} AS replies_type,
+        {_type('evaluation')} AS evaluation_type,
+        {_object('replies')} AS replies,
+        {_object('evaluation')} AS evaluation
     FROM fields
 ),
 checked AS (
     SELECT *,
         tousu_local_ts(submitted_at) AS submitted_ts,
         tousu_local_ts(transferred_at) AS transferred_ts,
-        CASE WHEN json_type(replies) = 'ARRAY' THEN json_extract(replies, '$[*]') END AS reply_list
+        CASE WHEN evaluation_type = 'OBJECT'
+             THEN json_type(evaluation, ['$.score', '$.evaluated_at']) END AS evaluation_types,
+        CASE WHEN evaluation_type = 'OBJECT'
+             THEN json_extract_string(evaluation, ['$.score', '$.evaluated_at']) END AS evaluation_texts,
+        CASE WHEN replies_type = 'ARRAY' THEN json_type(replies, '$[*]') END AS reply_types,
+        CASE WHEN replies_type = 'ARRAY' THEN json_type(replies, '$[*].content') END AS reply_content_types,
+        CASE WHEN replies_type = 'ARRAY' THEN json_transform(replies, {_REPLY_SHAPE}) END AS reply_list
     FROM values
 )
-SELECT source_file, line_no, line, is_blank, f,
+SELECT source_file, line_no, line, is_blank, s, t, o,
     CASE
         WHEN encoding_error THEN 'encoding'
         WHEN is_blank THEN NULL
@@ -116,30 +149,35 @@ SELECT source_file, line_no, line, is_blank, f,
         WHEN length(tousu_trim(complaint_id)) > 64 THEN 'missing_field:complaint_id'
         WHEN tousu_local_ts(updated_at) IS NULL THEN 'invalid_timestamp:updated_at'
         WHEN submitted_ts IS NULL THEN 'invalid_timestamp:submitted_at'
-        WHEN coalesce(json_type({_f('transferred_at')}), 'NULL') <> 'NULL'
+        WHEN coalesce({_type('transferred_at')}, 'NULL') <> 'NULL'
              AND transferred_ts IS NULL THEN 'invalid_timestamp:transferred_at'
         WHEN NOT coalesce(status IN {sql_list(STATUSES)}, false) THEN 'invalid_status'
         WHEN NOT coalesce(domain IN {sql_list(DOMAINS)}, false) THEN 'unknown_domain'
         WHEN coalesce(amount_type, 'NULL') <> 'NULL' AND tousu_amount(amount) IS NULL
             THEN 'invalid_amount'
-        WHEN coalesce(json_type(evaluation), 'NULL') NOT IN ('NULL', 'OBJECT') THEN 'invalid_score'
-        WHEN json_type(evaluation) = 'OBJECT' AND NOT coalesce(
-                tousu_json_is_number(evaluation -> 'score')
-                AND (evaluation ->> 'score')::DOUBLE BETWEEN 0 AND 10, false)
+        WHEN coalesce(evaluation_type, 'NULL') NOT IN ('NULL', 'OBJECT') THEN 'invalid_score'
+        WHEN evaluation_type = 'OBJECT' AND NOT coalesce(
+                evaluation_types[1] IN ('BIGINT', 'UBIGINT', 'DOUBLE')
+                AND try_cast(evaluation_texts[1] AS DOUBLE) BETWEEN 0 AND 10, false)
             THEN 'invalid_score'
-        WHEN json_type(evaluation) = 'OBJECT'
-             AND coalesce(json_type(evaluation -> 'evaluated_at'), 'NULL') <> 'NULL'
-             AND tousu_local_ts(tousu_json_string(evaluation -> 'evaluated_at')) IS NULL
+        WHEN evaluation_type = 'OBJECT'
+             AND coalesce(evaluation_types[2], 'NULL') <> 'NULL'
+             AND (evaluation_types[2] <> 'VARCHAR' OR tousu_local_ts(evaluation_texts[2]) IS NULL)
             THEN 'invalid_score'
-        WHEN coalesce(json_type(replies), 'NULL') NOT IN ('NULL', 'ARRAY') THEN 'invalid_reply'
-        WHEN NOT coalesce(list_bool_and(list_transform(reply_list, lambda r: coalesce({_REPLY_IS_VALID}, false))), true)
+        WHEN coalesce(replies_type, 'NULL') NOT IN ('NULL', 'ARRAY') THEN 'invalid_reply'
+        WHEN NOT coalesce(list_bool_and(list_transform(reply_types, lambda x: x = 'OBJECT')), true)
+            THEN 'invalid_reply'
+        WHEN NOT coalesce(list_bool_and(list_transform(reply_content_types, lambda x: x IN ('VARCHAR', 'NULL'))), true)
+            THEN 'invalid_reply'
+        WHEN NOT coalesce(list_bool_and(list_transform(reply_list, lambda r:
+                tousu_local_ts(r.replied_at) IS NOT NULL
+                AND coalesce(r.author IN {sql_list(REPLY_AUTHORS)}, false))), true)
             THEN 'invalid_reply'
         WHEN status IN {sql_list(TRANSFERRED_STATUSES)} AND transferred_ts IS NULL
             THEN 'missing_transferred_at'
         WHEN transferred_ts < submitted_ts THEN 'transfer_before_submit'
         WHEN coalesce(list_bool_or(list_transform(reply_list, lambda r:
-                tousu_json_string(r -> 'author') = 'platform'
-                AND tousu_local_ts(tousu_json_string(r -> 'replied_at')) < transferred_ts)), false)
+                r.author = 'platform' AND tousu_local_ts(r.replied_at) < transferred_ts)), false)
             THEN 'reply_before_transfer'
     END AS reason
 FROM checked
@@ -149,21 +187,21 @@ INSERT_LOADED_SQL = f"""
 INSERT INTO raw.complaints
 SELECT
     source_file, line_no,
-    tousu_json_string({_f('complaint_id')}),
-    tousu_json_string({_f('updated_at')}),
-    tousu_json_string({_f('submitted_at')}),
-    tousu_json_string({_f('platform')}),
-    tousu_json_string({_f('domain')}),
-    tousu_json_scalar({_f('industry')}),
-    tousu_json_scalar({_f('problem_type')}),
-    tousu_json_scalar({_f('amount')}),
-    tousu_json_scalar({_f('title')}),
-    tousu_json_scalar({_f('content')}),
-    tousu_json_string({_f('status')}),
-    tousu_json_string({_f('transferred_at')}),
-    nullif({_f('user')}, 'null'),
-    nullif({_f('replies')}, 'null'),
-    nullif({_f('evaluation')}, 'null'),
+    {_string('complaint_id')},
+    {_string('updated_at')},
+    {_string('submitted_at')},
+    {_string('platform')},
+    {_string('domain')},
+    {_scalar('industry')},
+    {_scalar('problem_type')},
+    {_scalar('amount')},
+    {_scalar('title')},
+    {_scalar('content')},
+    {_string('status')},
+    {_string('transferred_at')},
+    nullif({_object('user')}, 'null'),
+    nullif({_object('replies')}, 'null'),
+    nullif({_object('evaluation')}, 'null'),
     $ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank

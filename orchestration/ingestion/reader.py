@@ -1,7 +1,8 @@
 """Stream a landing file as decoded text chunks of whole lines.
 
-Decoding runs at C speed on large chunks; only a chunk that holds invalid UTF-8
-takes the slow path, which finds the offending lines by byte offset. Lines are
+Validation and splitting run in Arrow on large chunks, with no Python object per
+line; only a chunk that holds invalid UTF-8 takes the slow path, which finds the
+offending lines by byte offset. Lines are
 numbered from 1 as physical lines (split on LF), so `sed -n Np` on the landed file
 shows the line an auditor is looking for.
 """
@@ -17,6 +18,7 @@ from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 CHUNK_BYTES = 32 << 20
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
@@ -27,7 +29,7 @@ class LineChunk:
     """Consecutive lines of one file, starting at line number `first_line_no`."""
 
     first_line_no: int
-    lines: list[str]
+    lines: pa.LargeStringArray
     encoding_errors: set[int] = field(default_factory=set)
 
     def to_arrow(self, source_file: str) -> pa.Table:
@@ -38,12 +40,16 @@ class LineChunk:
             bad[line_no_bad - self.first_line_no] = True
         return pa.table(
             {
-                "source_file": pa.array([source_file] * n, pa.string()),
+                "source_file": pc.fill_null(pa.nulls(n, pa.string()), source_file),
                 "line_no": line_no,
-                "line": pa.array(self.lines, pa.large_string()),
+                "line": self.lines,
                 "encoding_error": bad,
             }
         )
+
+    @classmethod
+    def empty(cls) -> LineChunk:
+        return cls(1, pa.array([], pa.large_string()))
 
 
 def open_binary(path: Path) -> BinaryIO:
@@ -56,12 +62,9 @@ def _escape_undecodable(match: re.Match[str]) -> str:
     return f"\\x{ord(match.group()) - 0xDC00:02x}"
 
 
-def _decode(data: bytes, first_line_no: int) -> tuple[str, set[int]]:
-    """Decode UTF-8; lines with invalid bytes come back with them as `\\xNN`."""
-    try:
-        return data.decode("utf-8"), set()
-    except UnicodeDecodeError:
-        pass
+def _decode_with_errors(data: bytes, first_line_no: int) -> tuple[str, set[int]]:
+    """Decode UTF-8 that holds invalid bytes: they come back as `\\xNN`, and the
+    numbers of their lines."""
     text = data.decode("utf-8", errors="surrogateescape")
     bad: set[int] = set()
     line_no, position = first_line_no, 0
@@ -103,5 +106,10 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineChun
 def _chunk(data: bytes, first_line_no: int, at_start: bool) -> LineChunk:
     if at_start and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    text, bad = _decode(data, first_line_no)
-    return LineChunk(first_line_no, text.split("\n"), bad)
+    try:
+        # Arrow's cast validates UTF-8 without making a Python string.
+        text, bad = pa.array([data], pa.large_binary()).cast(pa.large_string()), set()
+    except pa.ArrowInvalid:
+        decoded, bad = _decode_with_errors(data, first_line_no)
+        text = pa.array([decoded], pa.large_string())
+    return LineChunk(first_line_no, pc.split_pattern(text, "\n").flatten(), bad)

@@ -205,7 +205,7 @@ def _read_whole(landing_file: LandingFile) -> pa.Table:
 
 
 def _empty_lines(source_file: str) -> pa.Table:
-    return LineChunk(1, []).to_arrow(source_file)
+    return LineChunk.empty().to_arrow(source_file)
 
 
 def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at) -> None:

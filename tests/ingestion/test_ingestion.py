@@ -52,6 +52,8 @@ CASES = [
     (line(amount=True), "invalid_amount"),
     (line(evaluation={"score": 11}), "invalid_score"),
     (line(evaluation={"score": "8"}), "invalid_score"),
+    # found by the property test: the cast must not fail the whole batch
+    (line(evaluation={"score": ""}), "invalid_score"),
     (line(evaluation={"comment": "no score"}), "invalid_score"),
     (line(evaluation=[8]), "invalid_score"),
     (line(replies=[{"replied_at": "2024-03-02 10:00:00", "author": "bot", "content": "x"}]), "invalid_reply"),

@@ -11,7 +11,7 @@ def lines_of(path, chunk_bytes=1 << 20):
     out, bad = [], set()
     for chunk in read_chunks(path, chunk_bytes):
         assert chunk.first_line_no == len(out) + 1
-        out += chunk.lines
+        out += chunk.lines.to_pylist()
         bad |= chunk.encoding_errors
     return out, bad
 
