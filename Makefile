@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT_FLAGS := --project-dir . --profiles-dir dbt_project
 
-.PHONY: install manifest browser demo test docs dagster clean
+.PHONY: install manifest browser demo test bench bench-large docs dagster clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,6 +33,14 @@ browser: ## headless Chromium and CJK fonts (Debian packages) for the report tes
 
 test: install browser ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
 	$(BIN)/pytest
+
+BENCH_DIR ?= build/bench
+
+bench: install ## benchmark on 1M complaints: tousu vs the DuckDB floor and pandas (docs/benchmarks.md)
+	$(BIN)/python -m benchmarks.run --complaints 1000000 --work $(BENCH_DIR)
+
+bench-large: install ## the same on 10M complaints (about 20 GB of dumps under $(BENCH_DIR))
+	$(BIN)/python -m benchmarks.run --complaints 10000000 --work $(BENCH_DIR)
 
 docs: install ## the dbt docs site (lineage, descriptions, exposures) as one static file: build/docs/index.html
 	mkdir -p "$${TOUSU_DATA_DIR:-data}"

@@ -101,4 +101,3 @@ LEFT JOIN registry
    AND registry.onboarded_at <= period_end
    AND (registry.offboarded_at IS NULL OR registry.offboarded_at > period_end)
    AND registry.after_sales_contact = '是'
-ORDER BY platform, period_key

@@ -34,11 +34,11 @@ class CliError(Exception):
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from orchestration.generate.synthetic import generate, minimum_complaints
+    from orchestration.generate.synthetic import generate, generate_next_day, minimum_complaints
 
     if args.complaints < minimum_complaints():
         raise CliError(f"--complaints must be at least {minimum_complaints()}", EXIT_USAGE)
-    summary = generate(
+    summary = (generate_next_day if args.next_day else generate)(
         Path(args.out), args.complaints, args.year, args.seed,
         progress=lambda message: print(message, file=sys.stderr),
     )
@@ -210,6 +210,9 @@ def parser() -> argparse.ArgumentParser:
     gen.add_argument("--complaints", type=int, default=DEFAULT_COMPLAINTS)
     gen.add_argument("--year", type=int, default=DEFAULT_YEAR)
     gen.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    gen.add_argument("--next-day", action="store_true",
+                     help="write only the day after the dumps of the same --complaints/--year/--seed: "
+                          "1%% of --complaints new complaints plus as many late replies and evaluations")
     gen.set_defaults(func=_generate)
 
     build = commands.add_parser("build", help="ingest new landing files, dbt build with tests, refresh serving/")

@@ -10,7 +10,9 @@
 
 with
 
-new_lines as (
+-- Not materialised: read twice, first for four cheap columns, then in full
+-- for the winning lines only.
+new_lines as not materialized (
 
     select * from {{ ref('stg_tousu__complaints') }}
     {% if is_incremental() %}
@@ -19,14 +21,26 @@ new_lines as (
 
 ),
 
+-- The winner of each complaint, found on the ordering key alone (structs
+-- compare field by field): a hash aggregate over narrow rows, where a window
+-- would sort every line with all its columns.
+latest_keys as (
+
+    select
+        complaint_id,
+        max({'updated_at': updated_at, 'source_file': source_file, 'source_line_no': source_line_no}) as latest
+    from new_lines
+    group by complaint_id
+
+),
+
 best_new_line as (
 
-    select *
+    select new_lines.*
     from new_lines
-    qualify row_number() over (
-        partition by complaint_id
-        order by updated_at desc, source_file desc, source_line_no desc
-    ) = 1
+    inner join latest_keys
+        on new_lines.source_file = latest_keys.latest.source_file
+        and new_lines.source_line_no = latest_keys.latest.source_line_no
 
 ),
 

@@ -6,12 +6,20 @@ line per state a complaint passes through (submitted → decided/transferred →
 replied → evaluated), and written per day with `COPY … (FORMAT json)`. Python
 supplies the catalogue, writes the two small registry files and appends a fixed
 handful of defective lines.
+
+Memory stays bounded at any size: the work happens in a scratch database file
+with a memory limit (DuckDB spills to disk beyond it), and lines are rendered one
+month at a time from a narrow table of (complaint, state, time).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +36,8 @@ DEFAULT_SEED = 20250303
 BUCKETS = 1000  # resolution of the categorical lookups (0.1 percentage point)
 UNRATED_EXTRA_SHARE = 0.10  # calibrated platforms also get complaints never transferred
 GZIP_EVERY_NTH_DAY = 10
+# The scratch database's memory limit unless TOUSU_DUCKDB_MEMORY_LIMIT says otherwise.
+DEFAULT_MEMORY_LIMIT = "2GB"
 COMPLAINT_FIELDS = (
     "complaint_id", "updated_at", "submitted_at", "platform", "domain", "industry",
     "problem_type", "amount", "title", "content", "status", "transferred_at", "user",
@@ -262,20 +272,32 @@ END
 """
 
 
-def _lines_sql(province_spellings: dict[str, list[str]]) -> str:
+# One row per state a complaint passes through; lines are rendered from these.
+STATES_SQL = """
+CREATE OR REPLACE TABLE states AS
+SELECT cid, kind, status, state_at, state_at::date AS dump_date FROM (
+    SELECT cid, 1 AS kind, '未审核' AS status, submitted_at AS state_at FROM complaints
+    UNION ALL
+    SELECT cid, 2, decision, decided_at FROM complaints WHERE decided_at IS NOT NULL
+    UNION ALL
+    SELECT cid, 3, '已受理', reply_at FROM complaints WHERE replied
+    UNION ALL
+    SELECT cid, 4, '已评价', evaluated_at FROM complaints WHERE evaluated
+)
+ORDER BY dump_date, state_at, cid, kind
+"""
+
+
+def _lines_sql(province_spellings: dict[str, list[str]], states: str, complaints: str = "complaints") -> str:
+    """SELECT of dump lines for the rows of relation `states` (cid, kind, status,
+    state_at), each the full state of its complaint in relation `complaints`."""
     officials = sorted(province_spellings)
     spellings = [[name, *province_spellings[name]] for name in officials]
     surnames, given = list(cat.SURNAMES), list(cat.GIVEN_NAMES)
     return f"""
-CREATE OR REPLACE TABLE lines AS
 WITH states AS (
-    SELECT *, 1 AS kind, '未审核' AS status, submitted_at AS state_at FROM complaints
-    UNION ALL
-    SELECT *, 2, decision, decided_at FROM complaints WHERE decided_at IS NOT NULL
-    UNION ALL
-    SELECT *, 3, '已受理', reply_at FROM complaints WHERE replied
-    UNION ALL
-    SELECT *, 4, '已评价', evaluated_at FROM complaints WHERE evaluated
+    SELECT {complaints}.*, states.kind, states.status, states.state_at
+    FROM ({states}) AS states JOIN {complaints} USING (cid)
 ),
 fields AS (
     SELECT *,
@@ -327,7 +349,6 @@ SELECT
     CASE WHEN kind = 4 THEN {{'score': score, 'evaluated_at': fmt_ts(evaluated_at, u_format),
         'comment': CASE WHEN score >= 6 THEN '处理及时' ELSE '不满意' END}} END AS evaluation
 FROM fields
-ORDER BY dump_date, state_at, cid, kind
 """
 
 
@@ -342,7 +363,54 @@ def _province_spellings(seed_csv: Path) -> dict[str, list[str]]:
     return {name: [kinds["short_name"], kinds["english"]] for name, kinds in spellings.items()}
 
 
-# --------------------------------------------------------------------------- entry point
+# --------------------------------------------------------------------------- scratch database
+
+
+@contextlib.contextmanager
+def _scratch(out_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A DuckDB database file beside the output, removed afterwards: tables live
+    on disk, and work beyond the memory limit spills to its temp directory."""
+    with tempfile.TemporaryDirectory(prefix=".tousu-generate-", dir=out_dir) as folder:
+        config = {
+            "memory_limit": os.environ.get("TOUSU_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+            "temp_directory": str(Path(folder) / "spill"),
+            "preserve_insertion_order": False,
+        }
+        if os.environ.get("TOUSU_DUCKDB_THREADS"):
+            config["threads"] = os.environ["TOUSU_DUCKDB_THREADS"]
+        con = duckdb.connect(str(Path(folder) / "scratch.duckdb"), config=config)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+def _draw_complaints(con: duckdb.DuckDBPyConnection, n_complaints: int, year: int, seed: int) -> None:
+    """Tables `platforms` and `complaints` (one row per complaint, its whole life)."""
+    con.register("platforms_arrow", _platforms_arrow(year))
+    con.execute("CREATE TABLE platforms AS SELECT * FROM platforms_arrow")
+    con.unregister("platforms_arrow")
+    con.execute(_complaint_rows_sql(n_complaints - minimum_complaints()), {"seed": seed})
+    con.execute(_complaints_sql(), {"seed": seed})
+    con.execute(_timestamp_macro())
+
+
+def _write_day(con, out_dir: Path, day: dt.date, gzip: bool, relation: str) -> str:
+    name = f"complaints-{day.isoformat()}.jsonl" + (".gz" if gzip else "")
+    columns = ", ".join(f'"{field}"' for field in COMPLAINT_FIELDS)
+    con.execute(
+        f"COPY (SELECT {columns} FROM {relation} WHERE dump_date = DATE '{day.isoformat()}'"
+        f" ORDER BY state_at, cid, kind) TO '{out_dir / name}'"
+        f" (FORMAT json{', COMPRESSION gzip' if gzip else ''})"
+    )
+    return name
+
+
+def _seed_csv() -> Path:
+    return Path(__file__).resolve().parents[2] / "seeds" / "province_aliases.csv"
+
+
+# --------------------------------------------------------------------------- entry points
 
 
 def generate(
@@ -359,33 +427,125 @@ def generate(
         )
     report = progress or (lambda message: None)
     out_dir.mkdir(parents=True, exist_ok=True)
-    seed_csv = Path(__file__).resolve().parents[2] / "seeds" / "province_aliases.csv"
     params = {"seed": seed}
-    with duckdb.connect() as con:
-        con.register("platforms_arrow", _platforms_arrow(year))
-        con.execute("CREATE TABLE platforms AS SELECT * FROM platforms_arrow")
-        con.execute(_complaint_rows_sql(n_complaints - minimum_complaints()), params)
+    files: list[str] = []
+    with _scratch(out_dir) as con:
         report(f"drawing {n_complaints:,} complaints")
-        con.execute(_complaints_sql(), params)
-        con.execute(_timestamp_macro())
-        report("expanding complaint lifecycles into dump lines")
-        con.execute(_lines_sql(_province_spellings(seed_csv)), params)
-        n_lines = con.execute("SELECT count(*) FROM lines").fetchall()[0][0]
-        days = [row[0] for row in con.execute("SELECT DISTINCT dump_date FROM lines ORDER BY 1").fetchall()]
-        files = []
-        columns = ", ".join(f'"{name}"' for name in COMPLAINT_FIELDS)
-        for number, day in enumerate(days, start=1):
-            gzip = number % GZIP_EVERY_NTH_DAY == 0
-            name = f"complaints-{day.isoformat()}.jsonl" + (".gz" if gzip else "")
+        _draw_complaints(con, n_complaints, year, seed)
+        report("expanding complaint lifecycles into states")
+        con.execute(STATES_SQL)
+        (n_lines,), = con.execute("SELECT count(*) FROM states").fetchall()
+        days = [row[0] for row in con.execute("SELECT DISTINCT dump_date FROM states ORDER BY 1").fetchall()]
+        months = sorted({day.replace(day=1) for day in days})
+        lines_sql = _lines_sql(
+            _province_spellings(_seed_csv()),
+            "SELECT * FROM states WHERE dump_date >= $first AND dump_date < $after",
+        )
+        written = 0
+        for month in months:
+            after = (month + dt.timedelta(days=32)).replace(day=1)
+            # One month of rendered lines at a time: bounded by the month, not the total.
             con.execute(
-                f"COPY (SELECT {columns} FROM lines WHERE dump_date = DATE '{day.isoformat()}'"
-                f" ORDER BY state_at, cid, kind) TO '{out_dir / name}'"
-                f" (FORMAT json{', COMPRESSION gzip' if gzip else ''})"
+                f"CREATE OR REPLACE TABLE month_lines AS {lines_sql} ORDER BY dump_date, state_at, cid, kind",
+                {**params, "first": month, "after": after},
             )
-            files.append(name)
-            if number % 30 == 0:
-                report(f"wrote {number}/{len(days)} daily dumps")
+            for day in (d for d in days if month <= d < after):
+                files.append(_write_day(con, out_dir, day, len(files) % GZIP_EVERY_NTH_DAY == GZIP_EVERY_NTH_DAY - 1, "month_lines"))
+            (in_month,), = con.execute("SELECT count(*) FROM month_lines").fetchall()
+            written += in_month
+            report(f"{month:%Y-%m}: {written:,} of {n_lines:,} lines written ({len(files)}/{len(days)} daily dumps)")
     files += write_registries(out_dir, year)
     defect_lines = append_defects(out_dir, [f for f in files if f.endswith(".jsonl")], year)
     report(f"wrote {len(files)} files, {n_lines + defect_lines:,} lines")
     return GenerationSummary(n_complaints, n_lines + defect_lines, files)
+
+
+# The day after the dumps: new complaints, and late replies and evaluations of
+# old ones (each a full current-state line, as a real dump would carry).
+_NEXT_DAY_SQL = """
+CREATE OR REPLACE TABLE next_complaints AS
+WITH templates AS (
+    -- new complaints take an existing one's profile (platform, problem, amount …)
+    SELECT * FROM complaints ORDER BY {order_new} LIMIT $n_new
+),
+new AS (
+    SELECT * REPLACE (
+            $n_total + row_number() OVER (ORDER BY cid) AS cid,
+            $day + to_seconds(floor({u_submit} * 57600)::bigint) AS submitted_at,
+            $day + to_seconds(floor({u_submit} * 57600)::bigint) + INTERVAL 2 HOUR AS decided_at,
+            false AS replied, false AS evaluated),
+        'new' AS change
+    FROM templates
+),
+unanswered AS (
+    -- a late reply to a complaint transferred but never answered
+    SELECT * REPLACE (
+            true AS replied,
+            $day + to_seconds(floor({u_late} * 72000)::bigint) AS reply_at,
+            false AS has_blank_reply),
+        'late_reply' AS change
+    FROM complaints WHERE decision = '已移交' AND NOT replied
+),
+unrated AS (
+    -- an evaluation of a complaint answered but never evaluated
+    SELECT * REPLACE (
+            true AS evaluated,
+            $day + to_seconds(floor({u_late} * 72000)::bigint) AS evaluated_at,
+            greatest(0, least(10, score_low + floor({u_score} * (score_high - score_low + 1)))) AS score),
+        'evaluation' AS change
+    FROM complaints WHERE replied AND NOT evaluated
+),
+updates AS (
+    SELECT * FROM (SELECT * FROM unanswered UNION ALL BY NAME SELECT * FROM unrated)
+    ORDER BY {order_update} LIMIT $n_updates
+)
+SELECT * REPLACE ('TS' || year(submitted_at) || lpad(cid::varchar, 8, '0') AS complaint_id) FROM new
+UNION ALL BY NAME
+SELECT * FROM updates
+"""
+
+_NEXT_DAY_STATES = """
+SELECT cid, 1 AS kind, '未审核' AS status, submitted_at AS state_at FROM next_complaints WHERE change = 'new'
+UNION ALL
+SELECT cid, 2, decision, decided_at FROM next_complaints WHERE change = 'new' AND decision <> '未审核'
+UNION ALL
+SELECT cid, 3, '已受理', reply_at FROM next_complaints WHERE change = 'late_reply'
+UNION ALL
+SELECT cid, 4, '已评价', evaluated_at FROM next_complaints WHERE change = 'evaluation'
+"""
+
+
+def generate_next_day(
+    out_dir: Path,
+    n_complaints: int = DEFAULT_COMPLAINTS,
+    year: int = DEFAULT_YEAR,
+    seed: int = DEFAULT_SEED,
+    share: float = 0.01,
+    progress: Callable[[str], None] | None = None,
+) -> GenerationSummary:
+    """One more daily dump after those `generate` wrote for the same arguments:
+    `share` of n_complaints new complaints (submitted, most transferred that day)
+    plus as many updates of old ones (late replies and evaluations)."""
+    report = progress or (lambda message: None)
+    n_new = n_updates = max(1, round(n_complaints * share))
+    with _scratch(out_dir) as con:
+        report(f"drawing the {n_complaints:,} complaints again")
+        _draw_complaints(con, n_complaints, year, seed)
+        con.execute(STATES_SQL)
+        (last_day,), = con.execute("SELECT max(dump_date) FROM states").fetchall()
+        day = last_day + dt.timedelta(days=1)
+        con.execute(
+            _NEXT_DAY_SQL.format(
+                order_new=_hash("$seed", "cid", "'next_new'"),
+                order_update=_hash("$seed", "cid", "'next_update'"),
+                u_submit=_u("next_submit"), u_late=_u("next_late"), u_score=_u("next_score"),
+            ),
+            {"seed": seed, "n_new": n_new, "n_updates": n_updates, "n_total": n_complaints,
+             "day": dt.datetime.combine(day, dt.time())},
+        )
+        lines_sql = _lines_sql(_province_spellings(_seed_csv()), _NEXT_DAY_STATES, "next_complaints")
+        con.execute(f"CREATE TABLE next_lines AS {lines_sql} WHERE dump_date = $day", {"seed": seed, "day": day})
+        (n_lines,), = con.execute("SELECT count(*) FROM next_lines").fetchall()
+        name = _write_day(con, out_dir, day, False, "next_lines")
+    report(f"wrote {name}: {n_lines:,} lines ({n_new:,} new complaints, {n_updates:,} updates)")
+    return GenerationSummary(n_new + n_updates, n_lines, [name])

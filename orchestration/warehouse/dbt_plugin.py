@@ -1,4 +1,5 @@
-"""dbt-duckdb plugin: registers tousu's SQL functions on dbt's connections.
+"""dbt-duckdb plugin: registers tousu's SQL functions on dbt's connections and
+applies the DuckDB settings ingestion uses (TOUSU_DUCKDB_*, with tousu's defaults).
 
 Named in `dbt_project/profiles.yml` under `plugins:`, so staging models can call
 `tousu_local_ts()`, `tousu_amount()`, `tousu_nfkc()` exactly as ingestion does.
@@ -7,10 +8,14 @@ Named in `dbt_project/profiles.yml` under `plugins:`, so staging models can call
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from orchestration.warehouse import sql_functions
+from orchestration.warehouse.connection import duckdb_settings
 
 
 class Plugin(BasePlugin):
     def configure_connection(self, conn):
+        # Database-wide settings: set once on the connection dbt opens first.
+        for key, value in duckdb_settings().items():
+            conn.execute(f"SET {key} = $value", {"value": value})
         sql_functions.register(conn)
 
     def configure_cursor(self, cursor):

@@ -1,0 +1,1 @@
+"""`make bench`: tousu against a hand-written DuckDB floor and a pandas script."""

@@ -1,0 +1,198 @@
+"""`make bench` / `make bench-large`: tousu against the floor and a pandas script.
+
+    python -m benchmarks.run --complaints 1000000 [--work build/bench]
+
+On the same landing files, each step in a process of its own, measured for wall
+time and peak memory (RSS of the whole process tree):
+
+1. generate the dumps (reused when already complete for the same arguments) and
+   the day after them (1% new complaints, 1% late replies and evaluations);
+2. `tousu build` from an empty data directory (ingest, dbt build with every
+   test, serving);
+3. the next day lands, `tousu build` again (incremental);
+4. the floor — one hand-written DuckDB query (benchmarks/floor.sql) over all the
+   files — and a plain pandas script (benchmarks/pandas_ratings.py), each
+   computing the monthly rating rows.
+
+The three monthly results must be equal, or the run fails: all three do the same
+work. The table, the targets and the machine go to stdout and `<work>/<N>/results.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import duckdb
+import psutil
+
+from benchmarks.measure import Measurement, measure
+from orchestration.generate.synthetic import DEFAULT_SEED
+
+GIB = 1 << 30
+KEY = ["platform", "period_key"]
+COUNTS = ["n_complaints", "n_replied", "n_scored", "rating"]
+RATIOS = ["reply_rate", "timeliness", "satisfaction", "composite_index"]
+TOLERANCE = 1e-9
+
+
+def _tousu(*args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("tousu")), *args]
+
+
+def _python_module(module: str, *args: str) -> list[str]:
+    return [sys.executable, "-m", module, *args]
+
+
+def _generated(folder: Path, command: list[str], env: dict[str, str], logs: Path) -> Measurement | None:
+    """Run a generator unless `folder` holds a complete run of the same command."""
+    marker = folder / ".complete"
+    if marker.exists() and marker.read_text() == " ".join(command[1:]):
+        return None
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    measured = measure(command, env, logs / f"{folder.name}.log")
+    marker.write_text(" ".join(command[1:]))
+    return measured
+
+
+def _link_all(source: Path, target: Path) -> None:
+    """Hard links (the landing scan never follows symlinks): no copy of 20 GB."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(source.iterdir()):
+        if path.is_file() and not path.name.startswith(".") and not (target / path.name).exists():
+            try:
+                os.link(path, target / path.name)
+            except OSError:  # another file system
+                shutil.copy2(path, target / path.name)
+
+
+def _dbt_seconds(data: Path) -> float:
+    """dbt's own elapsed time in the newest build of `data`."""
+    newest = max((data / "logs" / "dbt").iterdir(), key=lambda p: p.stat().st_mtime)
+    return json.loads((newest / "run_results.json").read_text())["elapsed_time"]
+
+
+def compare(build_parquet: Path, other_parquet: Path, name: str) -> int:
+    """Monthly rows of the build vs another result; raises on any difference."""
+    con = duckdb.connect()
+    columns = ", ".join(KEY + COUNTS + RATIOS)
+    con.execute(f"CREATE TABLE built AS SELECT {columns} FROM '{build_parquet}' WHERE period_type = 'month'")
+    con.execute(f"CREATE TABLE other AS SELECT {columns} FROM '{other_parquet}'")
+    differing = con.execute(f"""
+        SELECT coalesce(b.platform, o.platform), coalesce(b.period_key, o.period_key)
+        FROM built b FULL JOIN other o USING ({', '.join(KEY)})
+        WHERE b.platform IS NULL OR o.platform IS NULL
+           OR {' OR '.join(f'b.{c} IS DISTINCT FROM o.{c}' for c in COUNTS)}
+           OR {' OR '.join(f'abs(b.{c} - o.{c}) > {TOLERANCE}' for c in RATIOS)}
+        LIMIT 5""").fetchall()
+    if differing:
+        raise SystemExit(f"{name} differs from the build's monthly ratings, e.g. {differing}")
+    (rows,), = con.execute("SELECT count(*) FROM built").fetchall()
+    return rows
+
+
+def machine() -> str:
+    memory = psutil.virtual_memory().total / GIB
+    cpu = platform.processor() or platform.machine()
+    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), cpu) if Path("/proc/cpuinfo").exists() else cpu
+    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, {platform.system()} "
+            f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}")
+
+
+def _row(step: str, m: Measurement | None, floor: Measurement, note: str = "") -> str:
+    if m is None:
+        return f"| {step} | reused | | | {note} |"
+    return (f"| {step} | {m.seconds:,.1f} s | {m.peak_rss_bytes / GIB:.2f} GiB | "
+            f"{m.seconds / floor.seconds:.2f}x | {note} |")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--complaints", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--work", default="build/bench", help="where data and results go (reused sources)")
+    args = parser.parse_args(argv)
+
+    work = Path(args.work).resolve() / str(args.complaints)
+    logs = work / "logs"
+    data, all_files = work / "data", work / "all-files"
+    for folder in (data, all_files, logs):
+        shutil.rmtree(folder, ignore_errors=True)
+    logs.mkdir(parents=True)
+    env = {**os.environ, "TOUSU_DATA_DIR": str(data)}
+    size = ["--complaints", str(args.complaints), "--seed", str(args.seed)]
+
+    generated = _generated(work / "source", _tousu("generate", "--out", str(work / "source"), *size), env, logs)
+    next_day = _generated(work / "next-day", _tousu("generate", "--next-day", "--out", str(work / "next-day"), *size),
+                          env, logs)
+    _link_all(work / "source", data / "landing")
+    full = measure(_tousu("build"), env, logs / "full-build.log")
+    full_dbt = _dbt_seconds(data)
+    _link_all(work / "next-day", data / "landing")
+    incremental = measure(_tousu("build"), env, logs / "incremental-build.log")
+    incremental_dbt = _dbt_seconds(data)
+
+    _link_all(data / "landing", all_files)  # the floor and pandas read exactly the build's files
+    floor = measure(_python_module("benchmarks.floor", str(all_files), str(work / "floor.parquet")),
+                    env, logs / "floor.log")
+    pandas = measure(_python_module("benchmarks.pandas_ratings", str(all_files), str(work / "pandas.parquet")),
+                     env, logs / "pandas.log")
+
+    built = data / "serving" / "parquet" / "platform_ratings.parquet"
+    n_rows = compare(built, work / "floor.parquet", "the floor query")
+    compare(built, work / "pandas.parquet", "the pandas script")
+
+    tousu_peak = max(full.peak_rss_bytes, incremental.peak_rss_bytes)
+    targets = [
+        ("full build within 3x the floor", full.seconds <= 3 * floor.seconds,
+         f"{full.seconds / floor.seconds:.2f}x"),
+        ("incremental day within 10% of the full build", incremental.seconds <= 0.10 * full.seconds,
+         f"{incremental.seconds / full.seconds:.1%}"),
+        ("peak memory under 4 GiB", tousu_peak < 4 * GIB, f"{tousu_peak / GIB:.2f} GiB"),
+        ("tousu at least 3x faster than pandas", pandas.seconds >= 3 * full.seconds,
+         f"{pandas.seconds / full.seconds:.2f}x"),
+    ]
+    lines = [
+        f"## {args.complaints:,} complaints",
+        "",
+        f"Machine: {machine()}.",
+        f"Command: `python -m benchmarks.run --complaints {args.complaints}`; "
+        f"{n_rows:,} monthly rating rows, equal in all three.",
+        "",
+        "| step | wall | peak RSS | vs floor | note |",
+        "|---|---|---|---|---|",
+        _row("generate", generated, floor, "`tousu generate`; not compared"),
+        _row("generate the next day", next_day, floor, "1% new complaints, 1% updates"),
+        _row("tousu: full build", full, floor, f"empty data dir; dbt {full_dbt:.1f} s"),
+        _row("tousu: incremental day", incremental, floor, f"dbt {incremental_dbt:.1f} s"),
+        _row("floor: one DuckDB query", floor, floor, "monthly ratings only"),
+        _row("pandas script", pandas, floor, "monthly ratings only"),
+        "",
+        "| target | met | measured |",
+        "|---|---|---|",
+        *(f"| {name} | {'yes' if met else 'no'} | {value} |" for name, met, value in targets),
+    ]
+    report = "\n".join(lines) + "\n"
+    (work / "results.md").write_text(report)
+    (work / "results.json").write_text(json.dumps({
+        "complaints": args.complaints, "machine": machine(),
+        "steps": {name: asdict(m) if m else None for name, m in [
+            ("generate", generated), ("generate_next_day", next_day), ("full_build", full),
+            ("incremental_build", incremental), ("floor", floor), ("pandas", pandas)]},
+        "dbt_seconds": {"full_build": full_dbt, "incremental_build": incremental_dbt},
+        "targets": {name: met for name, met, _ in targets},
+    }, indent=2))
+    print(report)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
