@@ -531,8 +531,10 @@ def generate_next_day(
     with _scratch(out_dir) as con:
         report(f"drawing the {n_complaints:,} complaints again")
         _draw_complaints(con, n_complaints, year, seed)
-        con.execute(STATES_SQL)
-        (last_day,), = con.execute("SELECT max(dump_date) FROM states").fetchall()
+        (last_day,), = con.execute(
+            "SELECT max(greatest(submitted_at, decided_at, reply_at, CASE WHEN evaluated THEN evaluated_at END))::date"
+            " FROM complaints"
+        ).fetchall()
         day = last_day + dt.timedelta(days=1)
         con.execute(
             _NEXT_DAY_SQL.format(

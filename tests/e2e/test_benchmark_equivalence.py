@@ -1,0 +1,74 @@
+"""What `make bench` relies on, on a small sample: the next day's dump, built
+incrementally, and the floor query and the pandas script over the same files all
+give the build's monthly ratings; `compare` refuses a difference."""
+
+import datetime as dt
+import json
+
+import duckdb
+import pytest
+
+from benchmarks import floor, pandas_ratings
+from benchmarks.run import compare
+from conftest import run_tousu
+from orchestration.generate.synthetic import generate, generate_next_day
+from orchestration.paths import DataDir
+
+N_COMPLAINTS = 3000
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The sample built, then its next day landed and built incrementally."""
+    root = tmp_path_factory.mktemp("bench")
+    data_dir = DataDir(root / "data").create()
+    generate(data_dir.landing, N_COMPLAINTS)
+    assert run_tousu(data_dir, "build") == 0
+    before = set(p.name for p in data_dir.landing.iterdir())
+    summary = generate_next_day(root / "next", N_COMPLAINTS)
+    (name,) = summary.files
+    (data_dir.landing / name).write_bytes((root / "next" / name).read_bytes())
+    assert run_tousu(data_dir, "build") == 0
+    return data_dir, before, name
+
+
+def _records(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_next_day_is_the_day_after_with_new_complaints_and_updates(built, tmp_path):
+    data_dir, before, name = built
+    last = max(dt.date.fromisoformat(n[len("complaints-"):][:10]) for n in before if n.startswith("complaints-"))
+    assert name == f"complaints-{last + dt.timedelta(days=1)}.jsonl"
+    records = _records(data_dir.landing / name)
+    with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
+        known = {row[0] for row in con.execute(
+            "SELECT DISTINCT complaint_id FROM raw.complaints WHERE source_file <> $name", {"name": name}).fetchall()}
+    new = {r["complaint_id"] for r in records} - known
+    updates = [r for r in records if r["complaint_id"] in known]
+    assert len(new) == len(updates) == round(N_COMPLAINTS * 0.01)
+    assert {r["status"] for r in updates} <= {"已受理", "已评价"}
+    assert all(r["updated_at"].startswith(str(last + dt.timedelta(days=1))) for r in records)
+    # deterministic: written again, the same bytes
+    generate_next_day(tmp_path, N_COMPLAINTS)
+    assert (tmp_path / name).read_bytes() == (data_dir.landing / name).read_bytes()
+
+
+def test_floor_and_pandas_equal_the_incremental_build(built, tmp_path):
+    data_dir = built[0]
+    serving = data_dir.root / "serving" / "parquet" / "platform_ratings.parquet"
+    floor.monthly_ratings(data_dir.landing, tmp_path / "floor.parquet")
+    pandas_ratings.monthly_ratings(data_dir.landing).to_parquet(tmp_path / "pandas.parquet", index=False)
+    assert compare(serving, tmp_path / "floor.parquet", "floor") > 100
+    assert compare(serving, tmp_path / "pandas.parquet", "pandas") > 100
+
+
+def test_compare_refuses_a_different_number(built, tmp_path):
+    data_dir = built[0]
+    serving = data_dir.root / "serving" / "parquet" / "platform_ratings.parquet"
+    with duckdb.connect() as con:
+        con.execute(f"""COPY (SELECT * REPLACE (CASE WHEN row_number() OVER () = 7 THEN n_replied + 1
+                                                 ELSE n_replied END AS n_replied)
+                         FROM '{serving}' WHERE period_type = 'month') TO '{tmp_path / "off.parquet"}'""")
+    with pytest.raises(SystemExit, match="differs"):
+        compare(serving, tmp_path / "off.parquet", "tampered")
