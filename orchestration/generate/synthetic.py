@@ -528,6 +528,7 @@ def generate_next_day(
     plus as many updates of old ones (late replies and evaluations)."""
     report = progress or (lambda message: None)
     n_new = n_updates = max(1, round(n_complaints * share))
+    out_dir.mkdir(parents=True, exist_ok=True)
     with _scratch(out_dir) as con:
         report(f"drawing the {n_complaints:,} complaints again")
         _draw_complaints(con, n_complaints, year, seed)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class FileOutcome:
     n_blank: int = 0
     reasons: Counter = field(default_factory=Counter)
     duplicate_of: str | None = None
+    size_bytes: int | None = None
+    mtime_ns: int | None = None
     error: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -92,8 +95,8 @@ def ingest_landing(
         if landing_file.kind is FileKind.PLATFORMS:
             _load_registry(con, landing_file, ingested_at, outcome)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
-    for batch in _batches(complaint_files):
-        _load_complaint_batch(con, batch, ingested_at)
+    for batch, read in _read_ahead(_batches(complaint_files)):
+        _load_complaint_batch(con, batch, read, ingested_at)
     return IngestionReport(outcomes, landing.ignored)
 
 
@@ -108,9 +111,21 @@ def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.date
 
 
 def _triage(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileOutcome | None:
-    """New, duplicate (same content as a file loaded before), seen, or refused."""
+    """New, duplicate (same content as a file loaded before), seen, or refused.
+
+    A file seen before under its name with the same size and mtime is not read
+    again; any other file is hashed."""
     outcome = FileOutcome(landing_file.name, landing_file.kind.value, "loaded")
     try:
+        stat = landing_file.path.stat()
+        outcome.size_bytes, outcome.mtime_ns = stat.st_size, stat.st_mtime_ns
+        unchanged = con.execute(
+            "SELECT count(*) FROM audit.ingested_files"
+            " WHERE source_file = $name AND size_bytes = $size AND mtime_ns = $mtime",
+            {"name": landing_file.name, "size": stat.st_size, "mtime": stat.st_mtime_ns},
+        ).fetchall()[0][0]
+        if unchanged:
+            return None
         outcome.sha256 = landing_file.sha256()
     except OSError as error:
         return _failed(outcome, f"cannot read: {error}")
@@ -125,6 +140,12 @@ def _triage(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileOu
     seen_name, seen_sha = seen[0]
     if seen_name == landing_file.name:
         if seen_sha == outcome.sha256:
+            # Unchanged after all (touched, or ledgered before sizes were kept):
+            # remember how it looks now, so the next scan need not read it.
+            con.execute(
+                "UPDATE audit.ingested_files SET size_bytes = $size, mtime_ns = $mtime WHERE source_file = $name",
+                {"name": landing_file.name, "size": outcome.size_bytes, "mtime": outcome.mtime_ns},
+            )
             return None
         return _failed(
             outcome,
@@ -208,10 +229,15 @@ def _empty_lines(source_file: str) -> pa.Table:
     return LineChunk.empty().to_arrow(source_file)
 
 
-def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at) -> None:
-    if len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES:
-        _stream_large_file(con, *batch[0], ingested_at)
-        return
+def _is_large(batch: list[tuple[LandingFile, FileOutcome]]) -> bool:
+    return len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES
+
+
+def _read_batch(batch: list[tuple[LandingFile, FileOutcome]]) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
+    """The lines of a batch's readable files (a file that cannot be read is
+    marked failed and left out), or (None, {}) for a large file, which streams."""
+    if _is_large(batch):
+        return None, {}
     tables, loaded = [], {}
     for landing_file, outcome in batch:
         try:
@@ -219,11 +245,35 @@ def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ing
             loaded[outcome.source_file] = outcome
         except (OSError, EOFError) as error:
             _failed(outcome, f"cannot read: {error}")
+    return (pa.concat_tables(tables) if tables else None), loaded
+
+
+def _read_ahead(batches: Iterator[list]) -> Iterator[tuple[list, tuple]]:
+    """Each batch with its lines, the next batch read in a thread while DuckDB
+    validates this one: reading (I/O, decompression, Arrow) and SQL both release
+    the GIL, so the two cores overlap instead of taking turns."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tousu-read") as reader:
+        ahead = None
+        for batch in batches:
+            future = reader.submit(_read_batch, batch)
+            if ahead is not None:
+                yield ahead[0], ahead[1].result()
+            ahead = (batch, future)
+        if ahead is not None:
+            yield ahead[0], ahead[1].result()
+
+
+def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]],
+                          read: tuple[pa.Table | None, dict[str, FileOutcome]], ingested_at) -> None:
+    if _is_large(batch):
+        _stream_large_file(con, *batch[0], ingested_at)
+        return
+    lines, loaded = read
     if not loaded:
         return
 
     def work() -> None:
-        _classify_complaint_lines(con, pa.concat_tables(tables), ingested_at, loaded)
+        _classify_complaint_lines(con, lines, ingested_at, loaded)
         _record(con, list(loaded.values()), ingested_at)
 
     _in_transaction(con, work)
@@ -290,7 +340,12 @@ def _record(con, outcomes: list[FileOutcome], ingested_at: dt.datetime) -> None:
     rows = [
         [o.source_file, o.sha256, o.kind, o.status, o.duplicate_of,
          *((None,) * 4 if o.status == "duplicate" else (o.n_lines, o.n_loaded, o.n_quarantined, o.n_blank)),
-         ingested_at]
+         ingested_at, o.size_bytes, o.mtime_ns]
         for o in outcomes
     ]
-    con.executemany("INSERT INTO audit.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "INSERT INTO audit.ingested_files (source_file, sha256, kind, status, duplicate_of, n_lines,"
+        " n_loaded, n_quarantined, n_blank, ingested_at, size_bytes, mtime_ns)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )

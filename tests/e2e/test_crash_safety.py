@@ -30,7 +30,7 @@ def snapshot(data_dir: DataDir) -> dict[str, list[tuple]]:
     (ingestion times and serving release ids aside), and what serving holds."""
     warehouse = data_dir.warehouse
     tables = {
-        "ledger": "SELECT * EXCLUDE (ingested_at) FROM audit.ingested_files ORDER BY ALL",
+        "ledger": "SELECT * EXCLUDE (ingested_at, mtime_ns) FROM audit.ingested_files ORDER BY ALL",
         "raw": "SELECT * EXCLUDE (ingested_at) FROM raw.complaints ORDER BY ALL",
         "registry": "SELECT * EXCLUDE (ingested_at) FROM raw.platforms ORDER BY ALL",
         "quarantine": "SELECT * EXCLUDE (quarantined_at) FROM audit.quarantine ORDER BY ALL",

@@ -2,10 +2,12 @@
 
 import gzip
 import json
+import os
 from pathlib import Path
 
 import pytest
 
+from orchestration.ingestion.landing import LandingFile
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
 from spec_oracle import classify
@@ -129,6 +131,22 @@ def test_a_file_seen_before_is_skipped_and_a_copy_recorded_as_duplicate(tmp_path
     assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
 
 
+def test_a_file_ingested_before_is_not_read_again_unless_its_size_or_mtime_changed(tmp_path, landing, monkeypatch):
+    path = landing / "complaints-1.jsonl"
+    path.write_bytes(line() + b"\n")
+    con, _ = ingest(tmp_path, landing)
+    hashed = []
+    original = LandingFile.sha256
+    monkeypatch.setattr(LandingFile, "sha256", lambda self: hashed.append(self.name) or original(self))
+    assert ingest_landing(con, landing).files == [] and hashed == []
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # touched, same content
+    assert ingest_landing(con, landing).files == [] and hashed == ["complaints-1.jsonl"]
+    assert ingest_landing(con, landing).files == [] and hashed == ["complaints-1.jsonl"]  # remembered
+    assert con.execute("SELECT size_bytes, mtime_ns FROM audit.ingested_files").fetchall() == [
+        (stat.st_size, stat.st_mtime_ns + 10**9)]
+
+
 def test_two_new_copies_in_one_build_load_once(tmp_path, landing):
     (landing / "complaints-1.jsonl").write_bytes(line() + b"\n")
     (landing / "complaints-2.jsonl").write_bytes(line() + b"\n")
@@ -141,7 +159,11 @@ def test_a_changed_file_under_an_ingested_name_is_refused_not_recorded(tmp_path,
     path = landing / "complaints-1.jsonl"
     path.write_bytes(line() + b"\n")
     con, _ = ingest(tmp_path, landing)
+    before = path.stat().st_mtime_ns
     path.write_bytes(line(complaint_id="C2") + b"\n")
+    # A rewrite shows in the mtime (or the size): make sure it does even when the
+    # file system's clock has not ticked since the first write.
+    os.utime(path, ns=(before + 10**9, before + 10**9))
     (report_file,) = ingest_landing(con, landing).files
     assert report_file.status == "failed" and "other content" in report_file.error
     assert con.execute("SELECT count(*) FROM audit.ingested_files").fetchall() == [(1,)]
