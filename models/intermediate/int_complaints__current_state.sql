@@ -10,11 +10,11 @@
 
 with
 
--- Not materialised: read twice, first for four cheap columns, then in full
--- for the winning lines only.
-new_lines as not materialized (
+-- The ordering keys of the lines to consider: cheap columns of the staging view.
+new_lines as (
 
-    select * from {{ ref('stg_tousu__complaints') }}
+    select complaint_id, updated_at, source_file, source_line_no
+    from {{ ref('stg_tousu__complaints') }}
     {% if is_incremental() %}
     where ingested_at > {{ ingestion_watermark() }}
     {% endif %}
@@ -27,20 +27,29 @@ new_lines as not materialized (
 latest_keys as (
 
     select
-        complaint_id,
         max({'updated_at': updated_at, 'source_file': source_file, 'source_line_no': source_line_no}) as latest
     from new_lines
     group by complaint_id
 
 ),
 
+winning_lines as (
+
+    select lines.*
+    from {{ ref('stg_tousu__complaint_lines') }} as lines
+    inner join latest_keys
+        on lines.source_file = latest_keys.latest.source_file
+        and lines.line_no = latest_keys.latest.source_line_no
+    {% if is_incremental() %}
+    where lines.ingested_at > {{ ingestion_watermark() }}
+    {% endif %}
+
+),
+
+-- Staged exactly as stg_tousu__complaints stages every line, for these only.
 best_new_line as (
 
-    select new_lines.*
-    from new_lines
-    inner join latest_keys
-        on new_lines.source_file = latest_keys.latest.source_file
-        and new_lines.source_line_no = latest_keys.latest.source_line_no
+    {{ staged_complaint_lines('winning_lines') }}
 
 ),
 
