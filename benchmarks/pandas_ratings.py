@@ -71,7 +71,7 @@ def _timestamps(values: pd.Series) -> pd.Series:
     """Asia/Shanghai local time; NaT when not a contract timestamp."""
     text = values.where(values.map(lambda v: isinstance(v, str)), None).astype("string")
     shaped = text.str.contains(TIMESTAMP_SHAPE, regex=True).fillna(False).astype(bool)
-    local = ~text.str.contains(r"(Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
+    local = ~text.str.contains(r"(?:Z|[+-]\d{2}:?\d{2})$", regex=True).fillna(False).astype(bool)
     text = text.where(~local, text + "+08:00").where(shaped)
     parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
     return parsed.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None)
