@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -95,8 +94,8 @@ def ingest_landing(
         if landing_file.kind is FileKind.PLATFORMS:
             _load_registry(con, landing_file, ingested_at, outcome)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
-    for batch, read in _read_ahead(_batches(complaint_files)):
-        _load_complaint_batch(con, batch, read, ingested_at)
+    for batch in _batches(complaint_files):
+        _load_complaint_batch(con, batch, ingested_at)
     return IngestionReport(outcomes, landing.ignored)
 
 
@@ -234,10 +233,8 @@ def _is_large(batch: list[tuple[LandingFile, FileOutcome]]) -> bool:
 
 
 def _read_batch(batch: list[tuple[LandingFile, FileOutcome]]) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
-    """The lines of a batch's readable files (a file that cannot be read is
-    marked failed and left out), or (None, {}) for a large file, which streams."""
-    if _is_large(batch):
-        return None, {}
+    """The lines of a batch's readable files; a file that cannot be read is
+    marked failed and left out."""
     tables, loaded = [], {}
     for landing_file, outcome in batch:
         try:
@@ -248,27 +245,11 @@ def _read_batch(batch: list[tuple[LandingFile, FileOutcome]]) -> tuple[pa.Table 
     return (pa.concat_tables(tables) if tables else None), loaded
 
 
-def _read_ahead(batches: Iterator[list]) -> Iterator[tuple[list, tuple]]:
-    """Each batch with its lines, the next batch read in a thread while DuckDB
-    validates this one: reading (I/O, decompression, Arrow) and SQL both release
-    the GIL, so the two cores overlap instead of taking turns."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tousu-read") as reader:
-        ahead = None
-        for batch in batches:
-            future = reader.submit(_read_batch, batch)
-            if ahead is not None:
-                yield ahead[0], ahead[1].result()
-            ahead = (batch, future)
-        if ahead is not None:
-            yield ahead[0], ahead[1].result()
-
-
-def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]],
-                          read: tuple[pa.Table | None, dict[str, FileOutcome]], ingested_at) -> None:
+def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at) -> None:
     if _is_large(batch):
         _stream_large_file(con, *batch[0], ingested_at)
         return
-    lines, loaded = read
+    lines, loaded = _read_batch(batch)
     if not loaded:
         return
 
