@@ -19,8 +19,10 @@ SETTING_ENV = {
 }
 # Unset, DuckDB takes 80% of the machine's memory before it spills. tousu keeps
 # a build's peak well under 4 GiB instead: beyond this, DuckDB spills to its
-# temp directory (default: warehouse.duckdb.tmp beside the warehouse).
-DEFAULT_SETTINGS = {"memory_limit": "2560MB"}
+# temp directory (default: warehouse.duckdb.tmp beside the warehouse). No table
+# relies on insertion order, and keeping it makes DuckDB buffer results it could
+# stream (an out-of-memory error at 10M complaints with two models at once).
+DEFAULT_SETTINGS = {"memory_limit": "2560MB", "preserve_insertion_order": "false"}
 
 
 class ConfigError(ValueError):

@@ -17,7 +17,9 @@ first_replies as (
     select
         complaint_id,
         min(replied_at)                                        as first_reply_at,
-        first(content order by replied_at, reply_index)        as first_reply_content
+        -- arg_min, not first(... order by ...): an ordered aggregate keeps
+        -- every group's rows in memory, a plain one spills (10M complaints).
+        arg_min(content, (replied_at, reply_index))            as first_reply_content
     from {{ ref('int_complaint_replies') }}
     where is_effective_platform_reply
         and complaint_id in (select complaint_id from complaints)
