@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import math
-import os
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import pyarrow as pa
 from orchestration.generate import catalogue as cat
 from orchestration.generate.defects import append_defects
 from orchestration.generate.registry_files import write_registries
+from orchestration.warehouse.connection import DEFAULT_SETTINGS, duckdb_settings
 
 DEFAULT_COMPLAINTS = 3000
 DEFAULT_YEAR = 2024
@@ -371,13 +371,12 @@ def _scratch(out_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A DuckDB database file beside the output, removed afterwards: tables live
     on disk, and work beyond the memory limit spills to its temp directory."""
     with tempfile.TemporaryDirectory(prefix=".tousu-generate-", dir=out_dir) as folder:
-        config = {
-            "memory_limit": os.environ.get("TOUSU_DUCKDB_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT,
+        # The warehouse's TOUSU_DUCKDB_* variables, over the generator's defaults.
+        config = duckdb_settings({
+            **DEFAULT_SETTINGS,
+            "memory_limit": DEFAULT_MEMORY_LIMIT,
             "temp_directory": str(Path(folder) / "spill"),
-            "preserve_insertion_order": False,
-        }
-        if os.environ.get("TOUSU_DUCKDB_THREADS"):
-            config["threads"] = os.environ["TOUSU_DUCKDB_THREADS"]
+        })
         con = duckdb.connect(str(Path(folder) / "scratch.duckdb"), config=config)
         try:
             yield con

@@ -29,12 +29,13 @@ class ConfigError(ValueError):
     """A TOUSU_DUCKDB_* variable DuckDB does not accept."""
 
 
-def duckdb_settings() -> dict[str, str]:
-    """tousu's defaults overridden by the environment, each checked once per value."""
+def duckdb_settings(defaults: dict[str, str] = DEFAULT_SETTINGS) -> dict[str, str]:
+    """`defaults` (tousu's unless a caller has its own) overridden by the
+    environment, each variable checked once per value."""
     overrides = {key: os.environ[env] for key, env in SETTING_ENV.items() if os.environ.get(env)}
     for key, value in overrides.items():
         _check_setting(key, value)
-    return {**DEFAULT_SETTINGS, **overrides}
+    return {**defaults, **overrides}
 
 
 @functools.cache
