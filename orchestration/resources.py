@@ -22,6 +22,7 @@ from orchestration.warehouse.writer import hold_writer
 
 # dbt artifacts of this many invocations are kept in logs/dbt/.
 DBT_RUNS_KEPT = 20
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
 
 
 def keep_newest(folder: Path, keep: int) -> None:
@@ -29,6 +30,22 @@ def keep_newest(folder: Path, keep: int) -> None:
     entries = sorted(folder.iterdir(), key=lambda path: path.stat().st_mtime)
     for stale in entries[: max(0, len(entries) - keep)]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def seed_partial_parse(runs: Path, step: str, target: Path) -> None:
+    """Start `target` with the partial-parse state of this step's newest earlier
+    invocation in the same data directory.
+
+    dbt's state records the profile, whose path follows TOUSU_DATA_DIR, so the
+    state `make manifest` leaves in the project's target/ is stale for every data
+    directory but the default one, and dbt would parse the whole project again on
+    every build. dbt still checks the seeded state (versions, files, vars,
+    profile) and parses again whatever changed."""
+    earlier = [path / PARTIAL_PARSE_FILE for path in runs.glob(f"{step}-*") if (path / PARTIAL_PARSE_FILE).exists()]
+    if not earlier:
+        return  # dagster-dbt seeds from the project's target/ instead
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(max(earlier, key=lambda path: path.stat().st_mtime), target / PARTIAL_PARSE_FILE)
 
 
 class TousuDataDirResource(dg.ConfigurableResource):
@@ -49,7 +66,10 @@ class TousuDataDirResource(dg.ConfigurableResource):
         runs = self.paths().logs / "dbt"
         runs.mkdir(exist_ok=True)
         keep_newest(runs, DBT_RUNS_KEPT - 1)
-        return runs / f"{context.op_execution_context.op.name}-{context.run.run_id[:8]}"
+        step = context.op_execution_context.op.name
+        target = runs / f"{step}-{context.run.run_id[:8]}"
+        seed_partial_parse(runs, step, target)
+        return target
 
     def export_for_dbt(self) -> None:
         # dbt's profile reads TOUSU_DATA_DIR; an absolute path makes it independent

@@ -1,9 +1,10 @@
 """Validate complaint-dump lines in SQL and split them into raw rows and quarantine.
 
 The reasons and their order are SPEC section 3.1's: a line is quarantined with the
-first reason that applies. A line is parsed a fixed number of times, each a
-multi-path call returning one list for all fields (types, texts, the JSON
-objects); the checks read those lists instead of parsing fragments again.
+first reason that applies. A line is parsed three times: is it JSON, then two
+multi-path calls returning one list each for all fields (the JSON types, with the
+root's first; the texts, objects and arrays as JSON text); the checks read those
+lists instead of parsing fragments again.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ FIELDS = (
 )
 REQUIRED_STRINGS = ("complaint_id", "updated_at", "submitted_at", "platform", "domain", "status")
 
-JSON_OBJECTS = ("user", "replies", "evaluation")  # kept as JSON in raw
 _SCALAR_TYPES = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
 
 
@@ -33,8 +33,8 @@ def _index(name: str) -> int:
 
 
 def _type(name: str) -> str:
-    """The field's JSON type (NULL when absent)."""
-    return f"t[{_index(name)}]"
+    """The field's JSON type (NULL when absent); t[1] is the line's own type."""
+    return f"t[{_index(name) + 1}]"
 
 
 def _string(name: str) -> str:
@@ -47,8 +47,10 @@ def _scalar(name: str) -> str:
     return f"CASE WHEN {_type(name)} IN {_SCALAR_TYPES} THEN s[{_index(name)}] END"
 
 
-def _object(name: str) -> str:
-    return f"o[{JSON_OBJECTS.index(name) + 1}]"
+def _json(name: str) -> str:
+    """The field as JSON text, NULL when absent or null. `s` holds objects and
+    arrays as JSON already; a string is quoted again."""
+    return f"CASE WHEN {_type(name)} = 'VARCHAR' THEN to_json(s[{_index(name)}]) ELSE s[{_index(name)}] END"
 
 
 def _paths(names) -> str:
@@ -80,9 +82,9 @@ _MISSING = "\n        ".join(_missing_check(name) for name in REQUIRED_STRINGS)
 _REPLY_SHAPE = """'[{"replied_at": "VARCHAR", "author": "VARCHAR", "content": "VARCHAR"}]'"""
 
 # Builds temp table `classified` from temp table `landing_lines`. Each line is
-# parsed a fixed number of times (valid? object? every field's type, text and
-# the three JSON objects, each with one multi-path call); every later check
-# reads those lists, never the line.
+# parsed three times (valid? the line's and every field's type; every field's
+# text), the last two with one multi-path call each; every later check reads
+# those lists, never the line.
 CLASSIFY_SQL = f"""
 CREATE OR REPLACE TEMP TABLE classified AS
 WITH lines AS (
@@ -98,17 +100,16 @@ parsed AS (
         coalesce(CASE WHEN NOT encoding_error THEN json_valid(line) END, false) AS is_json
     FROM lines
 ),
-objects AS (
+types AS (
     SELECT *,
-        coalesce(CASE WHEN is_json THEN json_type(line) = 'OBJECT' END, false) AS is_object
+        CASE WHEN is_json THEN json_type(line, ['$', {_paths(FIELDS)[1:-1]}]) END AS t
     FROM parsed
 ),
 fields AS (
     SELECT *,
-        CASE WHEN is_object THEN json_type(line, {_paths(FIELDS)}) END AS t,
-        CASE WHEN is_object THEN json_extract_string(line, {_paths(FIELDS)}) END AS s,
-        CASE WHEN is_object THEN json_extract(line, {_paths(JSON_OBJECTS)}) END AS o
-    FROM objects
+        coalesce(t[1] = 'OBJECT', false) AS is_object,
+        CASE WHEN t[1] = 'OBJECT' THEN json_extract_string(line, {_paths(FIELDS)}) END AS s
+    FROM types
 ),
 values AS (
     SELECT *,
@@ -122,8 +123,9 @@ values AS (
         {_type('amount')} AS amount_type,
         {_type('replies')} AS replies_type,
         {_type('evaluation')} AS evaluation_type,
-        {_object('replies')} AS replies,
-        {_object('evaluation')} AS evaluation
+        -- read only when an array / an object, so JSON text already
+        s[{_index('replies')}] AS replies,
+        s[{_index('evaluation')}] AS evaluation
     FROM fields
 ),
 checked AS (
@@ -139,7 +141,7 @@ checked AS (
         CASE WHEN replies_type = 'ARRAY' THEN json_transform(replies, {_REPLY_SHAPE}) END AS reply_list
     FROM values
 )
-SELECT source_file, line_no, line, is_blank, s, t, o,
+SELECT source_file, line_no, line, is_blank, s, t,
     CASE
         WHEN encoding_error THEN 'encoding'
         WHEN is_blank THEN NULL
@@ -199,9 +201,9 @@ SELECT
     {_scalar('content')},
     {_string('status')},
     {_string('transferred_at')},
-    nullif({_object('user')}, 'null'),
-    nullif({_object('replies')}, 'null'),
-    nullif({_object('evaluation')}, 'null'),
+    {_json('user')},
+    {_json('replies')},
+    {_json('evaluation')},
     $ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank

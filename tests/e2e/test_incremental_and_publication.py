@@ -79,6 +79,20 @@ def test_every_incremental_build_succeeds(incremental):
     assert history[0]["publish_exit"] == 0
 
 
+def test_later_builds_reuse_dbt_parse_of_this_data_directory(incremental):
+    """The first build of a data directory parses the dbt project (its profile
+    path differs from the one `make manifest` used); the builds after it start
+    from that state instead of parsing everything again."""
+    data_dir, _ = incremental
+    invocations = sorted((data_dir.logs / "dbt").glob("tousu_dbt_models-*"), key=lambda p: p.stat().st_mtime)
+    logs = [(path / "dbt.log").read_text(encoding="utf-8") for path in invocations]
+    assert len(logs) >= N_BATCHES
+    assert "Unable to do partial parsing because profile has changed" in logs[0]
+    for log in logs[1:]:
+        assert "Unable to do partial parsing" not in log
+        assert "Partial parsing enabled" in log
+
+
 def test_late_states_change_periods_built_before(incremental):
     _, history = incremental
     # Batch 2 onwards brings replies, evaluations and new complaints for Q1:

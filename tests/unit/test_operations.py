@@ -76,3 +76,22 @@ def test_only_the_newest_dbt_artifacts_are_kept(tmp_path):
         os.utime(tmp_path / f"run-{number:02d}", (1_000_000 + number, 1_000_000 + number))
     keep_newest(tmp_path, 19)
     assert sorted(path.name for path in tmp_path.iterdir()) == [f"run-{n:02d}" for n in range(6, 25)]
+
+
+def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
+    import os
+
+    from orchestration.resources import PARTIAL_PARSE_FILE, seed_partial_parse
+
+    for number, step in enumerate(["tousu_dbt_models", "tousu_dbt_models", "tousu_publication"]):
+        folder = tmp_path / f"{step}-{number:08d}"
+        folder.mkdir()
+        (folder / PARTIAL_PARSE_FILE).write_text(f"state {number}")
+        os.utime(folder / PARTIAL_PARSE_FILE, (1_000_000 + number, 1_000_000 + number))
+    (tmp_path / "tousu_dbt_models-99999999").mkdir()  # an invocation that never parsed
+
+    seed_partial_parse(tmp_path, "tousu_dbt_models", tmp_path / "tousu_dbt_models-new")
+    assert (tmp_path / "tousu_dbt_models-new" / PARTIAL_PARSE_FILE).read_text() == "state 1"
+
+    seed_partial_parse(tmp_path, "other_step", tmp_path / "other_step-new")
+    assert not (tmp_path / "other_step-new").exists()
