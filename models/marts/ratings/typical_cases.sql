@@ -11,30 +11,55 @@ complaints as (
 
 ),
 
+-- The three winners of each platform and year, picked by a hash aggregate over
+-- the ordering columns alone (min_by with n keeps three per group): a window
+-- would sort every rated complaint with all its wide text columns. The key
+-- compares field by field, so it spells out the order above; complaint_id
+-- last makes it total.
+winners as (
+
+    select
+        platform,
+        year(submitted_date)::integer                     as year,
+        min_by(
+            complaint_id,
+            {
+                'answered': has_effective_reply,
+                'no_amount': amount is null,
+                'minus_amount': coalesce(-amount, 0),
+                'submitted_at': submitted_at,
+                'complaint_id': complaint_id
+            },
+            3
+        )                                                 as complaint_ids
+    from complaints
+    group by all
+
+),
+
 ranked as (
 
     select
-        *,
-        row_number() over (
-            partition by platform, year(submitted_date)
-            order by has_effective_reply, amount desc nulls last, submitted_at, complaint_id
-        ) as case_rank
-    from complaints
+        platform,
+        year,
+        unnest(complaint_ids)                             as complaint_id,
+        generate_subscripts(complaint_ids, 1)             as case_rank
+    from winners
 
 )
 
 select
-    platform,
-    year(submitted_date)::integer      as year,
-    case_rank::integer                 as case_rank,
-    complaint_id,
-    submitted_date,
-    province,
-    masked_name,
-    problem_type,
-    amount,
-    title,
-    content,
-    first_reply_content                as platform_reply
+    ranked.platform,
+    ranked.year,
+    ranked.case_rank::integer          as case_rank,
+    ranked.complaint_id,
+    complaints.submitted_date,
+    complaints.province,
+    complaints.masked_name,
+    complaints.problem_type,
+    complaints.amount,
+    complaints.title,
+    complaints.content,
+    complaints.first_reply_content     as platform_reply
 from ranked
-where case_rank <= 3
+inner join complaints using (complaint_id)
