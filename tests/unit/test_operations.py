@@ -1,11 +1,13 @@
 """Pure functions of operations: freshness from the dbt manifest, publication vars, code version."""
 
 import datetime as dt
+import os
 
 import dagster as dg
 
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
+from orchestration.resources import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.version import code_version
 
 NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
@@ -67,10 +69,6 @@ def test_code_version_names_the_package_and_commit():
 
 
 def test_only_the_newest_dbt_artifacts_are_kept(tmp_path):
-    import os
-
-    from orchestration.resources import keep_newest
-
     for number in range(25):
         (tmp_path / f"run-{number:02d}").mkdir()
         os.utime(tmp_path / f"run-{number:02d}", (1_000_000 + number, 1_000_000 + number))
@@ -79,10 +77,6 @@ def test_only_the_newest_dbt_artifacts_are_kept(tmp_path):
 
 
 def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
-    import os
-
-    from orchestration.resources import PARTIAL_PARSE_FILE, seed_partial_parse
-
     for number, step in enumerate(["tousu_dbt_models", "tousu_dbt_models", "tousu_publication"]):
         folder = tmp_path / f"{step}-{number:08d}"
         folder.mkdir()
