@@ -22,7 +22,11 @@ first_replies as (
         arg_min(content, (replied_at, reply_index))            as first_reply_content
     from {{ ref('int_complaint_replies') }}
     where is_effective_platform_reply
+    {%- if is_incremental() %}
+        -- a full build needs no filter: semi-joining all 10M complaints would
+        -- hold a second hash table of every id beside the aggregate's
         and complaint_id in (select complaint_id from complaints)
+    {%- endif %}
     group by complaint_id
 
 ),

@@ -14,7 +14,6 @@ complaints as (
 replies as (
 
     select * from {{ ref('int_complaint_replies') }}
-    where complaint_id in (select complaint_id from complaints)
 
 )
 
