@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from orchestration.ingestion import run
 from orchestration.ingestion.landing import LandingFile
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
@@ -278,3 +279,29 @@ def test_one_complaint_id_on_two_platforms_is_one_complaint(tmp_path, landing):
     con, report = ingest(tmp_path, landing)
     assert con.execute("SELECT platform FROM raw.complaints ORDER BY line_no").fetchall() == [("甲平台",), ("乙平台",)]
     assert report.files[0].n_quarantined == 0
+
+
+def _vacuum_tasks(con) -> int:
+    return int(con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()[0][0])
+
+
+def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_path, landing, monkeypatch):
+    """The row-group merges a load leaves are paid by ingestion's last
+    checkpoint, not by the checkpoints of the next builds (docs/benchmarks.md):
+    the effect at 10M is measured by `make bench-large`, the wiring here."""
+    monkeypatch.setattr(run, "BATCH_BYTES", 1)  # one file per batch
+    for number in range(3):
+        (landing / f"complaints-{number}.jsonl").write_bytes(line(complaint_id=f"C{number}") + b"\n")
+    con = connect(tmp_path / "warehouse.duckdb")
+    con.execute("SET max_vacuum_tasks = 7")
+    limits = []
+    original = run._load_complaint_batch
+    monkeypatch.setattr(run, "_load_complaint_batch",
+                        lambda con, *args: limits.append(_vacuum_tasks(con)) or original(con, *args))
+    ingest_landing(con, landing)
+    assert limits == [7, 7, run.SETTLING_VACUUM_TASKS] and _vacuum_tasks(con) == 7
+
+    with pytest.raises(OSError, match="disk full"):
+        with run.settling_row_group_merges(con):
+            raise OSError("disk full")
+    assert _vacuum_tasks(con) == 7
