@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import subprocess
 import sys
@@ -48,6 +50,21 @@ def ensure_manifest() -> Path:
             message = "\n".join(line for line in text.splitlines() if line.strip())
             raise DbtProjectInvalid(f"dbt cannot parse the project ({REPO_ROOT / 'dbt_project.yml'}):\n{message}")
     return Path(tousu_dbt_project.manifest_path)
+
+
+# dbt reads it (dbt_project/macros/data_tests_on_changes.sql): what a data test's
+# record of the rows it passed on is valid for.
+PROJECT_HASH_ENV = "TOUSU_DBT_PROJECT_HASH"
+
+
+def project_hash(manifest_path: Path) -> str:
+    """A hash of every node's and macro's checksum in the manifest: any change
+    to a model, a test, a seed or a macro (dbt's own included) gives another,
+    and the data tests that check only changed rows check every row again."""
+    manifest = json.loads(Path(manifest_path).read_text())
+    code = {unique_id: node["checksum"]["checksum"] for unique_id, node in manifest["nodes"].items()}
+    code |= {unique_id: macro["macro_sql"] for unique_id, macro in manifest["macros"].items()}
+    return hashlib.sha256(json.dumps(code, sort_keys=True).encode()).hexdigest()[:16]
 
 
 if __name__ == "__main__":

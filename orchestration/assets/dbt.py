@@ -6,6 +6,7 @@ partitioned by month, built only to publish).
 """
 
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,6 +14,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from orchestration.failpoints import failpoint
+from orchestration.manifest import PROJECT_HASH_ENV, project_hash
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.version import code_version
@@ -67,6 +69,8 @@ def tousu_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, 
                      data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
+    # Data tests that passed on this project's code check only changed rows.
+    os.environ[PROJECT_HASH_ENV] = project_hash(tousu_dbt_project.manifest_path)
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
     for event in dbt.cli(args, context=context, target_path=data_dir.dbt_target(context)).stream():
         yield event

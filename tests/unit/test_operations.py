@@ -1,12 +1,14 @@
 """Pure functions of operations: freshness from the dbt manifest, publication vars, code version."""
 
 import datetime as dt
+import json
 import os
 
 import dagster as dg
 
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
+from orchestration.manifest import project_hash
 from orchestration.resources import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.version import code_version
 
@@ -89,3 +91,24 @@ def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
 
     seed_partial_parse(tmp_path, "other_step", tmp_path / "other_step-new")
     assert not (tmp_path / "other_step-new").exists()
+
+
+def test_the_project_hash_changes_with_any_node_or_macro_and_only_then(tmp_path):
+    """What scoped data tests' records are valid for (data_tests_on_changes)."""
+    manifest = {
+        "nodes": {"model.tousu.fct": {"checksum": {"name": "sha256", "checksum": "a1"}}},
+        "macros": {"macro.tousu.changed_complaints": {"macro_sql": "select 1"}},
+        "sources": {"source.tousu.raw.complaints": {"freshness": {}}},
+    }
+
+    def hashed(changes: dict) -> str:
+        path = tmp_path / "manifest.json"
+        path.write_text(json.dumps({**manifest, **changes}))
+        return project_hash(path)
+
+    same = hashed({})
+    assert hashed({}) == same
+    assert hashed({"sources": {}}) == same  # declarations change no row
+    assert hashed({"nodes": {"model.tousu.fct": {"checksum": {"name": "sha256", "checksum": "b2"}}}}) != same
+    assert hashed({"macros": {"macro.tousu.changed_complaints": {"macro_sql": "select 2"}}}) != same
+

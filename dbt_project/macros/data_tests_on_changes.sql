@@ -1,0 +1,90 @@
+{#- Data tests that check only what changed since they last passed (docs block
+    `incremental_facts`). A test opts in with
+
+        config:
+          meta:
+            changes_since_last_pass: {column: source_ingested_at, key: complaint_id}
+
+    `column` is the row's ingestion time; `key` (optional) widens the rows
+    tested to every row of a changed key, so that a changed complaint's old row
+    left beside its new one still fails a uniqueness test. -#}
+
+{#- Where tousu records, per test, the newest ingestion time it passed on. -#}
+{% macro tested_through_relation() -%}
+    {{- return(api.Relation.create(database=target.database, schema='audit', identifier='data_tests_passed_through')) -}}
+{%- endmacro %}
+
+{#- What the recorded times are valid for: the dbt project tousu's orchestration
+    built (a hash of every node and macro in its manifest). A changed model or
+    macro, or dbt run by hand (no hash), tests every row again. -#}
+{% macro project_hash() -%}
+    {{- return(env_var('TOUSU_DBT_PROJECT_HASH', '')) -}}
+{%- endmacro %}
+
+{#- dbt's own `get_where_subquery` (the relation a generic test reads), plus the
+    filter to changed rows for tests that opted in. -#}
+{% macro default__get_where_subquery(relation) -%}
+    {%- set filters = [] -%}
+    {%- if config.get('where') -%}
+        {%- do filters.append('(' ~ config.get('where') ~ ')') -%}
+    {%- endif -%}
+    {%- set scope = (config.get('meta') or {}).get('changes_since_last_pass') -%}
+    {%- set since = tested_through(model.unique_id) if scope else none -%}
+    {%- if since is not none -%}
+        {%- set changed = scope['column'] ~ " > '" ~ since ~ "'::timestamptz" -%}
+        {%- if scope.get('key') -%}
+            {%- set changed = scope['key'] ~ ' in (select ' ~ scope['key'] ~ ' from ' ~ relation ~ ' where ' ~ changed ~ ')' -%}
+        {%- endif -%}
+        {%- do filters.append(changed) -%}
+    {%- endif -%}
+    {%- if filters -%}
+        {%- do return('(select * from ' ~ relation ~ ' where ' ~ filters | join(' and ') ~ ') dbt_subquery') -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The ingestion time this test last passed through, as text; none when every
+    row must be tested: nothing recorded, another project hash, or a full
+    refresh (which rebuilds the rows it would skip). -#}
+{% macro tested_through(test_id) -%}
+    {%- if not execute or flags.FULL_REFRESH or not project_hash() -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set relation = tested_through_relation() -%}
+    {%- if adapter.get_relation(relation.database, relation.schema, relation.identifier) is none -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select passed_through::varchar from " ~ relation
+        ~ " where test_id = '" ~ test_id ~ "' and project_hash = '" ~ project_hash() ~ "'") -%}
+    {{- return(result.columns[0].values()[0] if result.rows | length else none) -}}
+{%- endmacro %}
+
+{#- on-run-end: for every opted-in test that passed, the newest ingestion time
+    of the rows it could see. Rows an incremental model adds later are newer
+    still, so the next run's filter keeps them. -#}
+{% macro record_tests_passed_through(results) -%}
+    {%- if not execute or not project_hash() -%}
+        {{- return('') -}}
+    {%- endif -%}
+    {%- set rows = [] -%}
+    {%- for result in results
+            if result.node.resource_type == 'test' and result.status == 'pass'
+            and (result.node.config.meta or {}).get('changes_since_last_pass') -%}
+        {%- set tested = graph.nodes[result.node.attached_node] -%}
+        {%- set column = result.node.config.meta['changes_since_last_pass']['column'] -%}
+        {%- do rows.append(
+            "select '" ~ result.node.unique_id ~ "' as test_id, '" ~ project_hash() ~ "' as project_hash, max("
+            ~ column ~ ") as passed_through from " ~ adapter.quote(tested.schema) ~ "." ~ adapter.quote(tested.alias)) -%}
+    {%- endfor -%}
+    {%- if rows -%}
+        {%- set relation = tested_through_relation() -%}
+        create schema if not exists {{ relation.schema }};
+        create table if not exists {{ relation }} (
+            test_id varchar primary key, project_hash varchar not null, passed_through timestamptz
+        );
+        insert or replace into {{ relation }}
+        select * from ({{ rows | join(' union all ') }}) where passed_through is not null;
+    {%- endif -%}
+{%- endmacro %}

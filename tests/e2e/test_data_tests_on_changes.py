@@ -1,0 +1,63 @@
+"""Data tests on the big tables check only rows changed since they last passed
+(dbt_project/macros/data_tests_on_changes.sql): they still catch a defect in a
+changed row, skip rows they passed on, and test everything again for other code."""
+
+import shutil
+
+import duckdb
+
+from conftest import query, run_tousu
+from orchestration.cli import EXIT_DBT_FAILED, EXIT_OK
+from orchestration.generate.synthetic import generate
+from orchestration.paths import DataDir
+
+RECORDS = "audit.data_tests_passed_through"
+SCOPED_TESTS = 9  # the tests with meta changes_since_last_pass
+
+
+def _plant_duplicate_evaluation(warehouse, ingested_at_sql: str) -> None:
+    """A second row for one evaluated complaint: what a broken incremental
+    strategy would leave. Written by hand, as no input can produce it."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"""
+            INSERT INTO core.fct_evaluations BY NAME
+            SELECT * REPLACE ({ingested_at_sql} AS source_ingested_at)
+            FROM core.fct_evaluations ORDER BY complaint_id LIMIT 1""")
+
+
+def _remove_planted(warehouse) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("""
+            DELETE FROM core.fct_evaluations WHERE rowid = (
+                SELECT max(rowid) FROM core.fct_evaluations
+                WHERE complaint_id = (SELECT min(complaint_id) FROM core.fct_evaluations))""")
+
+
+def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_other_code(tmp_path):
+    source = tmp_path / "sample"
+    generate(source, n_complaints=300)
+    data_dir = DataDir(tmp_path / "data").create()
+    for path in source.iterdir():
+        shutil.copy2(path, data_dir.landing / path.name)
+    assert run_tousu(data_dir, "build") == EXIT_OK
+    warehouse = data_dir.warehouse
+
+    (newest,), = query(warehouse, "SELECT max(ingested_at) FROM raw.complaints")
+    records = query(warehouse, f"SELECT DISTINCT passed_through FROM {RECORDS}")
+    assert query(warehouse, f"SELECT count(*) FROM {RECORDS}") == [(SCOPED_TESTS,)]
+    assert records == [(newest,)]
+
+    # A duplicate among rows newer than the record: tested, and the build fails.
+    _plant_duplicate_evaluation(warehouse, "now()")
+    assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
+    _remove_planted(warehouse)
+
+    # The same duplicate among rows the test passed on: out of its scope.
+    _plant_duplicate_evaluation(warehouse, "source_ingested_at")
+    assert run_tousu(data_dir, "build") == EXIT_OK
+
+    # Records made by other code (another project hash) do not count: every row
+    # is tested again, and the old duplicate is found.
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"UPDATE {RECORDS} SET project_hash = 'other code'")
+    assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
