@@ -2,6 +2,7 @@
 (dbt_project/macros/data_tests_on_changes.sql): they still catch a defect in a
 changed row, skip rows they passed on, and test everything again for other code."""
 
+import json
 import shutil
 
 import duckdb
@@ -13,24 +14,25 @@ from orchestration.paths import DataDir
 
 RECORDS = "audit.data_tests_passed_through"
 SCOPED_TESTS = 9  # the tests with meta changes_since_last_pass
+KEY_TEST = "unique_fct_evaluations_complaint_id"
 
 
-def _plant_duplicate_evaluation(warehouse, ingested_at_sql: str) -> None:
-    """A second row for one evaluated complaint: what a broken incremental
-    strategy would leave. Written by hand, as no input can produce it."""
+def _plant_duplicate_evaluation(warehouse, which: str, ingested_at_sql: str) -> None:
+    """A second row for one evaluated complaint (the first or last by id): what
+    a broken incremental strategy would leave. Written by hand, as no input can
+    produce it."""
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"""
             INSERT INTO core.fct_evaluations BY NAME
             SELECT * REPLACE ({ingested_at_sql} AS source_ingested_at)
-            FROM core.fct_evaluations ORDER BY complaint_id LIMIT 1""")
+            FROM core.fct_evaluations ORDER BY complaint_id {which} LIMIT 1""")
 
 
-def _remove_planted(warehouse) -> None:
-    with duckdb.connect(str(warehouse)) as con:
-        con.execute("""
-            DELETE FROM core.fct_evaluations WHERE rowid = (
-                SELECT max(rowid) FROM core.fct_evaluations
-                WHERE complaint_id = (SELECT min(complaint_id) FROM core.fct_evaluations))""")
+def _failures_of_newest_build(data_dir: DataDir, test_name: str) -> int:
+    newest = max((data_dir.root / "logs" / "dbt").iterdir(), key=lambda path: path.stat().st_mtime)
+    results = json.loads((newest / "run_results.json").read_text())["results"]
+    (result,) = [r for r in results if f".{test_name}." in r["unique_id"]]
+    return result["failures"]
 
 
 def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_other_code(tmp_path):
@@ -43,21 +45,19 @@ def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_oth
     warehouse = data_dir.warehouse
 
     (newest,), = query(warehouse, "SELECT max(ingested_at) FROM raw.complaints")
-    records = query(warehouse, f"SELECT DISTINCT passed_through FROM {RECORDS}")
     assert query(warehouse, f"SELECT count(*) FROM {RECORDS}") == [(SCOPED_TESTS,)]
-    assert records == [(newest,)]
+    assert query(warehouse, f"SELECT DISTINCT passed_through FROM {RECORDS}") == [(newest,)]
 
-    # A duplicate among rows newer than the record: tested, and the build fails.
-    _plant_duplicate_evaluation(warehouse, "now()")
+    # Two duplicates: one among rows newer than the record (found, the build
+    # fails), one among rows the test passed on (out of its scope).
+    _plant_duplicate_evaluation(warehouse, "DESC", "now()")
+    _plant_duplicate_evaluation(warehouse, "ASC", "source_ingested_at")
     assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
-    _remove_planted(warehouse)
-
-    # The same duplicate among rows the test passed on: out of its scope.
-    _plant_duplicate_evaluation(warehouse, "source_ingested_at")
-    assert run_tousu(data_dir, "build") == EXIT_OK
+    assert _failures_of_newest_build(data_dir, KEY_TEST) == 1
 
     # Records made by other code (another project hash) do not count: every row
-    # is tested again, and the old duplicate is found.
+    # is tested again, and the old duplicate is found too.
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"UPDATE {RECORDS} SET project_hash = 'other code'")
     assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
+    assert _failures_of_newest_build(data_dir, KEY_TEST) == 2
