@@ -35,6 +35,7 @@ import psutil
 
 from benchmarks.measure import Measurement, measure
 from orchestration.generate.synthetic import DEFAULT_SEED
+from orchestration.paths import DataDir
 
 GIB = 1 << 30
 KEY = ["platform", "period_key"]
@@ -76,8 +77,7 @@ def _link_all(source: Path, target: Path) -> None:
 
 def _dbt_seconds(data: Path) -> float:
     """dbt's own elapsed time in the newest build of `data`."""
-    newest = max((data / "logs" / "dbt").iterdir(), key=lambda p: p.stat().st_mtime)
-    return json.loads((newest / "run_results.json").read_text())["elapsed_time"]
+    return DataDir(data).newest_dbt_run_results()["elapsed_time"]
 
 
 def drop_page_cache() -> bool:

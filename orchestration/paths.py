@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,16 @@ class DataDir:
     @property
     def logs(self) -> Path:
         return self.root / "logs"
+
+    @property
+    def dbt_runs(self) -> Path:
+        """dbt's artifacts, a folder per invocation (orchestration/resources.py)."""
+        return self.logs / "dbt"
+
+    def newest_dbt_run_results(self) -> dict:
+        """run_results.json of the newest dbt invocation: timings, statuses, failures."""
+        newest = max(self.dbt_runs.iterdir(), key=lambda path: path.stat().st_mtime)
+        return json.loads((newest / "run_results.json").read_text())
 
     def create(self) -> DataDir:
         for folder in (self.root, self.landing, self.serving, self.reports, self.logs):

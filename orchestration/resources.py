@@ -63,7 +63,7 @@ class TousuDataDirResource(dg.ConfigurableResource):
         compiled SQL): `logs/dbt/<step>-<run>/` in the data directory, beside the
         build logs, the newest DBT_RUNS_KEPT kept. (dagster-dbt's default is a
         new folder under the project's target/ per run, which only grows.)"""
-        runs = self.paths().logs / "dbt"
+        runs = self.paths().dbt_runs
         runs.mkdir(exist_ok=True)
         keep_newest(runs, DBT_RUNS_KEPT - 1)
         step = context.op_execution_context.op.name

@@ -2,7 +2,6 @@
 (dbt_project/macros/data_tests_on_changes.sql): they still catch a defect in a
 changed row, skip rows they passed on, and test everything again for other code."""
 
-import json
 import shutil
 
 import duckdb
@@ -29,8 +28,7 @@ def _plant_duplicate_evaluation(warehouse, which: str, ingested_at_sql: str) -> 
 
 
 def _failures_of_newest_build(data_dir: DataDir, test_name: str) -> int:
-    newest = max((data_dir.root / "logs" / "dbt").iterdir(), key=lambda path: path.stat().st_mtime)
-    results = json.loads((newest / "run_results.json").read_text())["results"]
+    results = data_dir.newest_dbt_run_results()["results"]
     (result,) = [r for r in results if f".{test_name}." in r["unique_id"]]
     return result["failures"]
 
