@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 
 from orchestration.boards import format_table
+from orchestration.warehouse.sql_functions import normalise_name
 
 RATING_SQL = """
 SELECT n_complaints, n_replied, n_scored, reply_rate, timeliness, satisfaction,
@@ -43,13 +43,8 @@ class Trace:
     complaints: list[tuple]
 
 
-def normalise_platform(name: str) -> str:
-    """As staging normalises platform names (NFKC, then trimmed)."""
-    return unicodedata.normalize("NFKC", name).strip()
-
-
 def trace(warehouse: Path, platform: str, period: str) -> Trace:
-    platform = normalise_platform(platform)
+    platform = normalise_name(platform)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute(RATING_SQL, {"platform": platform, "period": period})
         names = [column[0] for column in cursor.description]

@@ -30,6 +30,59 @@ TS = re.compile(
     re.ASCII,  # digits are ASCII digits, as in the SQL (RE2)
 )
 EXTRA_SPACE = "\ufeff\u200b"
+# The repository's contract (docs/spec.md): a complaint's own timestamps lie
+# between 2000-01-01 and one day after the ingestion, Asia/Shanghai local time.
+EARLIEST_PLAUSIBLE = dt.datetime(2000, 1, 1)
+
+
+def latest_plausible(now: dt.datetime | None = None) -> dt.datetime:
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now.astimezone(SHANGHAI).replace(tzinfo=None) + dt.timedelta(days=1)
+
+
+class NotStrictJson(ValueError):
+    pass
+
+
+def _refuse_constant(name: str):
+    raise NotStrictJson(f"{name} is not JSON")
+
+
+def _unique_members(pairs: list) -> dict:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise NotStrictJson("a member name twice in one object")
+    return dict(pairs)
+
+
+def _has_lone_surrogate(value) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def strict_json(text: str):
+    """RFC 8259 JSON: no NaN/Infinity, no member name twice in one object, and
+    (UTF-8 text) no escaped lone surrogate."""
+    value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_members)
+    if _has_lone_surrogate(value):
+        raise NotStrictJson("a lone surrogate")
+    return value
+
+
+def nfkc(text: str) -> str:
+    """The one text normalisation: format characters (Unicode category Cf:
+    zero-width space, BOM …) removed, then NFKC."""
+    return unicodedata.normalize("NFKC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf"))
+
+
+def normalise_name(text: str) -> str:
+    """Platform names: normalised (nfkc), white space trimmed."""
+    return strip(nfkc(text))
 
 
 def is_space(ch: str) -> bool:
@@ -66,12 +119,13 @@ def parse_ts(value) -> dt.datetime | None:
                             int((frac or "0").ljust(6, "0")[:6]))
     except ValueError:
         return None
-    if zulu:
-        return local.replace(tzinfo=dt.timezone.utc).astimezone(SHANGHAI).replace(tzinfo=None)
-    if sign:
-        offset = dt.timedelta(hours=int(oh), minutes=int(om or 0)) * (1 if sign == "+" else -1)
+    if not (zulu or sign):
+        return local
+    offset = dt.timedelta(0) if zulu else dt.timedelta(hours=int(oh), minutes=int(om or 0)) * (1 if sign == "+" else -1)
+    try:
         return local.replace(tzinfo=dt.timezone(offset)).astimezone(SHANGHAI).replace(tzinfo=None)
-    return local
+    except OverflowError:  # valid, but past year 9999 (or before year 1) in Shanghai: never plausible
+        return dt.datetime.max if local.year == 9999 else dt.datetime.min
 
 
 def parse_amount(value) -> float | None:
@@ -96,8 +150,9 @@ def is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def classify(raw: bytes) -> tuple[str | None, dict | None]:
-    """(reason, record); reason 'blank' for a blank line, None for a valid one."""
+def classify(raw: bytes, now: dt.datetime | None = None) -> tuple[str | None, dict | None]:
+    """(reason, record); reason 'blank' for a blank line, None for a valid one.
+    `now`: the ingestion time that bounds plausible timestamps (default: now)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
@@ -107,7 +162,7 @@ def classify(raw: bytes) -> tuple[str | None, dict | None]:
     if strip(text) == "":
         return "blank", None
     try:
-        record = json.loads(text)
+        record = strict_json(text)
     except ValueError:
         return "invalid_json", None
     if not isinstance(record, dict):
@@ -127,6 +182,11 @@ def classify(raw: bytes) -> tuple[str | None, dict | None]:
             return f"invalid_timestamp:{name}", None
     if record.get("transferred_at") is not None and parse_ts(record["transferred_at"]) is None:
         return "invalid_timestamp:transferred_at", None
+    latest = latest_plausible(now)
+    for name in ("updated_at", "submitted_at", "transferred_at"):
+        value = parse_ts(record.get(name))
+        if value is not None and not EARLIEST_PLAUSIBLE <= value <= latest:
+            return f"implausible_timestamp:{name}", None
     status = record["status"]
     if not isinstance(status, str) or strip(status) not in STATUSES:
         return "invalid_status", None
@@ -189,18 +249,21 @@ class Landing:
 def read_landing(landing: Path) -> Landing:
     verdicts: dict[tuple[str, int], str] = {}
     states: dict[str, tuple] = {}
-    seen_sha: set[bytes] = set()
+    seen_content: set[tuple[str, bytes]] = set()  # (kind, bytes): duplicates within a kind
     registries: dict[str, list[dict]] = {}
     for path in sorted(landing.iterdir(), key=lambda p: p.name):
         content = path.read_bytes()
-        if path.name.startswith("platforms-") and path.name.endswith(".csv"):
-            registries[path.name] = read_registry(path, verdicts)
+        kind = "platforms" if path.name.startswith("platforms-") and path.name.endswith(".csv") else "complaints"
+        if kind == "complaints" and not re.fullmatch(r"complaints-.*\.jsonl(\.gz)?", path.name):
             continue
-        if not re.fullmatch(r"complaints-.*\.jsonl(\.gz)?", path.name):
-            continue
-        if content in seen_sha:
+        if (kind, content) in seen_content:
             continue  # a duplicate file: its lines were judged with the original
-        seen_sha.add(content)
+        seen_content.add((kind, content))
+        if kind == "platforms":
+            rows = read_registry(path, verdicts)
+            if rows is not None:
+                registries[path.name] = rows
+            continue
         for line_no, raw in enumerate(file_lines(path), start=1):
             reason, record = classify(raw)
             verdicts[(path.name, line_no)] = reason or "loaded"
@@ -219,14 +282,18 @@ def read_landing(landing: Path) -> Landing:
     return Landing(verdicts, complaints, registry)
 
 
-def read_registry(path: Path, verdicts: dict) -> list[dict]:
+def read_registry(path: Path, verdicts: dict) -> list[dict] | None:
+    """The registry's valid rows; None when the file fails as a whole (empty,
+    a column named twice)."""
     data = path.read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("gb18030")
     reader = csv.reader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in next(reader)]
+    header = [h.strip() for h in next(reader, [])]
+    if not header or len(set(header)) != len(header):
+        return None
     rows = []
     for fields in reader:
         line_no = reader.line_num
@@ -254,7 +321,7 @@ def read_registry(path: Path, verdicts: dict) -> list[dict]:
         verdicts[(path.name, line_no)] = reason or "loaded"
         if reason is None:
             rows.append({
-                "platform": strip(unicodedata.normalize("NFKC", row["platform"])),
+                "platform": normalise_name(row["platform"]),
                 "domain": strip(row["domain"]),
                 "onboarded_at": _date(row["onboarded_at"]),
                 "offboarded_at": _date(row["offboarded_at"]),
@@ -264,7 +331,8 @@ def read_registry(path: Path, verdicts: dict) -> list[dict]:
 
 
 def _is_date(value: str) -> bool:
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and _date(value) is not None
+    date = _date(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else None
+    return date is not None and date.year >= 1900
 
 
 def _date(value: str) -> dt.date | None:
@@ -319,7 +387,7 @@ def platform_domain(landing: Landing) -> dict[str, str]:
 
 
 def platform_name(record: dict) -> str:
-    return strip(unicodedata.normalize("NFKC", record["platform"]))
+    return normalise_name(record["platform"])
 
 
 def ratings(landing: Landing, rate_second_half: bool = False) -> dict[tuple[str, str], dict]:
@@ -373,7 +441,7 @@ def province_of(user) -> str:
     text = user.get("province") if isinstance(user, dict) else None
     if not isinstance(text, str):
         return "未知"
-    text = strip(unicodedata.normalize("NFKC", text)).lower()
+    text = strip(nfkc(text)).lower()
     return next((province for alias, province in _aliases() if text.startswith(alias)), "未知")
 
 
@@ -391,7 +459,7 @@ def amount_band(record: dict) -> str:
 def dimensions(record: dict) -> dict[str, str]:
     user = record.get("user") if isinstance(record.get("user"), dict) else {}
     problem = record.get("problem_type")
-    problem = strip(unicodedata.normalize("NFKC", problem)) if isinstance(problem, str) else ""
+    problem = strip(nfkc(problem)) if isinstance(problem, str) else ""
     gender = user.get("gender")
     return {
         "problem_type": problem or "未知",

@@ -9,6 +9,9 @@ lists instead of parsing fragments again.
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from orchestration.ingestion.schema import (
     DOMAINS,
     REPLY_AUTHORS,
@@ -24,6 +27,23 @@ FIELDS = (
     "transferred_at", "user", "replies", "evaluation",
 )
 REQUIRED_STRINGS = ("complaint_id", "updated_at", "submitted_at", "platform", "domain", "status")
+
+# The plausible range of a complaint's own timestamps (updated_at, submitted_at,
+# transferred_at), in Asia/Shanghai local time: from EARLIEST_PLAUSIBLE to one
+# day after the ingestion. Outside it a line is `implausible_timestamp:<field>`
+# (a typo such as 0224-03-01, or 9999-12-31), so no period outside it exists.
+EARLIEST_PLAUSIBLE = dt.datetime(2000, 1, 1)
+PLAUSIBLE_LEAD = dt.timedelta(days=1)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def latest_plausible(now: dt.datetime) -> dt.datetime:
+    """The latest plausible local timestamp for lines ingested at `now`."""
+    return now.astimezone(SHANGHAI).replace(tzinfo=None) + PLAUSIBLE_LEAD
+
+
+def plausible_range_params(now: dt.datetime) -> dict[str, dt.datetime]:
+    return {"earliest_plausible": EARLIEST_PLAUSIBLE, "latest_plausible": latest_plausible(now)}
 
 _SCALAR_TYPES = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
 
@@ -76,6 +96,30 @@ def _missing_check(name: str) -> str:
 
 _MISSING = "\n        ".join(_missing_check(name) for name in REQUIRED_STRINGS)
 
+# DuckDB's JSON parser also takes trailing commas and NaN / Infinity, which RFC
+# 8259 does not. Such a token outside a string makes a line invalid_json. The
+# cheap search runs on every line; only a line it flags (the pattern can also
+# match inside a string) is searched again with its strings blanked out.
+_LENIENT_TOKEN = r",\s*[\]}]|(^|[:\[,])\s*[-+]?(?i:nan|inf)"
+_JSON_STRING = r'"(?:[^"\\]|\\.)*"'
+
+
+def _lenient_json(line: str) -> str:
+    # CASE, not AND: DuckDB evaluates both sides of AND on every row.
+    return (f"CASE WHEN regexp_matches({line}, '{_LENIENT_TOKEN}') THEN "
+            f"regexp_matches(regexp_replace({line}, '{_JSON_STRING}', '\"\"', 'g'), '{_LENIENT_TOKEN}') "
+            "ELSE false END")
+
+
+# A member name twice in one object (at any depth) is ambiguous: DuckDB would
+# read the first, most JSON readers the last. Such a line is invalid_json.
+# `$..*` lists the keys of every value below the root; wrapping the line in an
+# array puts the root below it too, so one parse checks every object.
+def _has_duplicate_names(line: str) -> str:
+    return (f"list_bool_or(list_transform(json_keys('[' || {line} || ']', '$..*'), "
+            "lambda k: len(k) <> len(list_distinct(k))))")
+
+
 # Replies typed once: a reply's fields as text whatever their JSON type, so a
 # number or an object can never pass as an author or a timestamp; the element
 # and content types are checked on their own.
@@ -96,8 +140,12 @@ WITH lines AS (
 parsed AS (
     SELECT *,
         tousu_is_blank(line) AS is_blank,
-        -- CASE, not AND: DuckDB evaluates both sides of AND on every row.
-        coalesce(CASE WHEN NOT encoding_error THEN json_valid(line) END, false) AS is_json
+        -- CASE, not AND: DuckDB evaluates both sides of AND on every row, and
+        -- the later checks need valid JSON.
+        CASE WHEN encoding_error OR NOT coalesce(json_valid(line), false) THEN false
+             WHEN {_lenient_json('line')} THEN false
+             WHEN {_has_duplicate_names('line')} THEN false
+             ELSE true END AS is_json
     FROM lines
 ),
 types AS (
@@ -130,6 +178,7 @@ values AS (
 ),
 checked AS (
     SELECT *,
+        tousu_local_ts(updated_at) AS updated_ts,
         tousu_local_ts(submitted_at) AS submitted_ts,
         tousu_local_ts(transferred_at) AS transferred_ts,
         CASE WHEN evaluation_type = 'OBJECT'
@@ -149,10 +198,16 @@ SELECT source_file, line_no, line, is_blank, s, t,
         WHEN NOT is_object THEN 'not_an_object'
         {_MISSING}
         WHEN length(tousu_trim(complaint_id)) > 64 THEN 'missing_field:complaint_id'
-        WHEN tousu_local_ts(updated_at) IS NULL THEN 'invalid_timestamp:updated_at'
+        WHEN updated_ts IS NULL THEN 'invalid_timestamp:updated_at'
         WHEN submitted_ts IS NULL THEN 'invalid_timestamp:submitted_at'
         WHEN coalesce({_type('transferred_at')}, 'NULL') <> 'NULL'
              AND transferred_ts IS NULL THEN 'invalid_timestamp:transferred_at'
+        WHEN updated_ts NOT BETWEEN $earliest_plausible AND $latest_plausible
+            THEN 'implausible_timestamp:updated_at'
+        WHEN submitted_ts NOT BETWEEN $earliest_plausible AND $latest_plausible
+            THEN 'implausible_timestamp:submitted_at'
+        WHEN transferred_ts NOT BETWEEN $earliest_plausible AND $latest_plausible
+            THEN 'implausible_timestamp:transferred_at'
         WHEN NOT coalesce(status IN {sql_list(STATUSES)}, false) THEN 'invalid_status'
         WHEN NOT coalesce(domain IN {sql_list(DOMAINS)}, false) THEN 'unknown_domain'
         WHEN coalesce(amount_type, 'NULL') <> 'NULL' AND tousu_amount(amount) IS NULL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import os
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -20,6 +21,20 @@ PATTERNS: dict[FileKind, tuple[str, ...]] = {
     FileKind.COMPLAINTS: ("complaints-*.jsonl", "complaints-*.jsonl.gz"),
     FileKind.PLATFORMS: ("platforms-*.csv",),
 }
+
+
+def printable_name(name: str) -> str:
+    """A file name as text: bytes that are not UTF-8 (surrogate-escaped by the
+    OS layer) shown as `\\xNN`, so the name can be printed, logged and stored."""
+    return os.fsencode(name).decode("utf-8", errors="backslashreplace")
+
+
+def is_text_name(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -47,9 +62,18 @@ def kind_of(name: str) -> FileKind | None:
 
 
 @dataclass(frozen=True)
+class IgnoredFile:
+    name: str  # printable (see printable_name)
+    why: str
+
+
+@dataclass(frozen=True)
 class LandingScan:
     files: list[LandingFile]
-    ignored: list[str]
+    ignored: list[IgnoredFile]
+    # Files of a landing kind whose names are not UTF-8: they cannot be recorded
+    # in the ledger by name, so they fail (reported) until renamed.
+    undecodable: list[LandingFile]
 
 
 def scan(landing_dir: Path) -> LandingScan:
@@ -59,14 +83,23 @@ def scan(landing_dir: Path) -> LandingScan:
     one, and ties between complaint states go to the greater file name.
     """
     files: list[LandingFile] = []
-    ignored: list[str] = []
+    ignored: list[IgnoredFile] = []
+    undecodable: list[LandingFile] = []
     if not landing_dir.is_dir():
-        return LandingScan(files, ignored)
-    for path in sorted(landing_dir.iterdir(), key=lambda p: p.name):
+        return LandingScan(files, ignored, undecodable)
+    for path in sorted(landing_dir.iterdir(), key=lambda p: os.fsencode(p.name)):
         kind = kind_of(path.name)
-        # A symlink could point outside the landing zone: never followed.
-        if kind is None or path.is_symlink() or not path.is_file():
-            ignored.append(path.name)
-            continue
-        files.append(LandingFile(path, kind))
-    return LandingScan(files, ignored)
+        name = printable_name(path.name)
+        if kind is None:
+            ignored.append(IgnoredFile(name, "name matches no landing pattern "
+                                             "(complaints-*.jsonl[.gz], platforms-*.csv)"))
+        elif path.is_symlink():
+            # A symlink could point outside the landing zone: never followed.
+            ignored.append(IgnoredFile(name, "a symbolic link (never followed)"))
+        elif not path.is_file():
+            ignored.append(IgnoredFile(name, "not a regular file"))
+        elif not is_text_name(path.name):
+            undecodable.append(LandingFile(path, kind))
+        else:
+            files.append(LandingFile(path, kind))
+    return LandingScan(files, ignored, undecodable)

@@ -10,6 +10,9 @@ shows the line an auditor is looking for.
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,10 +55,45 @@ class LineChunk:
         return cls(1, pa.array([], pa.large_string()))
 
 
-def open_binary(path: Path) -> BinaryIO:
-    if path.name.endswith(".gz"):
-        return gzip.open(path, "rb")  # type: ignore[return-value]
-    return path.open("rb")
+class FileChanged(OSError):
+    """The file changed while it was being read: it is left for a later build."""
+
+
+@dataclass
+class ByteTally:
+    """The bytes of the landed file that one read went through: their sha256 and
+    count, so the ledger records exactly what was loaded, and the file's state
+    before and after the read, so a file still being written is noticed."""
+
+    digest: hashlib._Hash = field(default_factory=hashlib.sha256)
+    n_bytes: int = 0
+
+    @property
+    def sha256(self) -> str:
+        return self.digest.hexdigest()
+
+
+class _TallyingReader(io.RawIOBase):
+    def __init__(self, raw: BinaryIO, tally: ByteTally):
+        self._raw, self._tally = raw, tally
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        n = self._raw.readinto(buffer)
+        if n:
+            self._tally.digest.update(memoryview(buffer)[:n])
+            self._tally.n_bytes += n
+        return n
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+def _signature(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _escape_undecodable(match: re.Match[str]) -> str:
@@ -75,32 +113,63 @@ def _decode_with_errors(data: bytes, first_line_no: int) -> tuple[str, set[int]]
     return _ESCAPED_BYTE.sub(_escape_undecodable, text), bad
 
 
-def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[LineChunk]:
+def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES, tally: ByteTally | None = None) -> Iterator[LineChunk]:
     """Yield the file's lines in chunks; a UTF-8 BOM at the very start is dropped.
 
     A final line without a newline is a line; the empty string after a final
-    newline is not. Raises OSError/EOFError for an unreadable or truncated file.
+    newline is not. Raises OSError/EOFError for an unreadable or truncated file
+    (an empty `.gz` file is no gzip stream: truncated too), FileChanged when the
+    file changed while it was read. `tally`, when given, is filled with the
+    sha256 and size of exactly the bytes read (compressed ones for `.gz`).
     """
+    tally = tally if tally is not None else ByteTally()
+    with path.open("rb") as raw_file:
+        before = _signature(os.fstat(raw_file.fileno()))
+        buffered = io.BufferedReader(_TallyingReader(raw_file, tally), 1 << 20)
+        handle: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb") if path.name.endswith(".gz") else buffered
+        yield from _split_lines(handle, chunk_bytes)
+        while buffered.read(1 << 20):  # bytes gzip left unread count too
+            pass
+        if path.name.endswith(".gz") and tally.n_bytes == 0:
+            raise EOFError("empty file: a .gz file must hold a gzip stream")
+        after = _signature(os.fstat(raw_file.fileno()))
+    if after != before or tally.n_bytes != before[0] or _signature(path.stat()) != before:
+        raise FileChanged(f"changed while it was being read ({before[0]:,} bytes before, "
+                          f"{tally.n_bytes:,} read, {after[0]:,} after)")
+
+
+def read_bytes(path: Path, tally: ByteTally) -> bytes:
+    """The whole file (a registry: small), tallied like read_chunks."""
+    with path.open("rb") as handle:
+        before = _signature(os.fstat(handle.fileno()))
+        data = handle.read()
+    tally.digest.update(data)
+    tally.n_bytes = len(data)
+    if len(data) != before[0] or _signature(path.stat()) != before:
+        raise FileChanged(f"changed while it was being read ({before[0]:,} bytes before, {len(data):,} read)")
+    return data
+
+
+def _split_lines(handle: BinaryIO, chunk_bytes: int) -> Iterator[LineChunk]:
     next_line_no = 1
     pending = b""
     at_start = True
-    with open_binary(path) as handle:
-        while True:
-            block = handle.read(chunk_bytes)
-            data = pending + block
-            if not block:
-                if data:
-                    yield _chunk(data, next_line_no, at_start)
-                return
-            cut = data.rfind(b"\n")
-            if cut < 0:  # one line longer than a chunk: keep reading
-                pending = data
-                continue
-            pending = data[cut + 1 :]
-            chunk = _chunk(data[:cut], next_line_no, at_start)
-            at_start = False
-            next_line_no += len(chunk.lines)
-            yield chunk
+    while True:
+        block = handle.read(chunk_bytes)
+        data = pending + block
+        if not block:
+            if data:
+                yield _chunk(data, next_line_no, at_start)
+            return
+        cut = data.rfind(b"\n")
+        if cut < 0:  # one line longer than a chunk: keep reading
+            pending = data
+            continue
+        pending = data[cut + 1 :]
+        chunk = _chunk(data[:cut], next_line_no, at_start)
+        at_start = False
+        next_line_no += len(chunk.lines)
+        yield chunk
 
 
 def _chunk(data: bytes, first_line_no: int, at_start: bool) -> LineChunk:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
-from pathlib import Path
+import re
+from collections import Counter
 
 import pyarrow as pa
 
@@ -23,23 +24,36 @@ class RegistryFileError(ValueError):
     """The file as a whole cannot be read as a registry."""
 
 
+# The csv module's record separators (and so its line numbers): CR LF, CR or
+# LF, and nothing else. str.splitlines() would also split on U+2028, NEL or a
+# form feed inside a field, so it is never used for registry text.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return len(_LINE_BREAK.findall(data[:offset].decode("latin-1"))) + 1
+
+
 def decode(data: bytes) -> str:
     """UTF-8 first (its BOM dropped), else GB18030 (a superset of GBK)."""
+    errors = []
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RegistryFileError("neither UTF-8 nor GBK text")
+        except UnicodeDecodeError as error:
+            errors.append(_line_of(data, error.start))
+    raise RegistryFileError(
+        f"neither UTF-8 nor GBK text: not UTF-8 from line {errors[0]}, not GBK from line {errors[1]}"
+    )
 
 
-def read_rows(path: Path) -> tuple[pa.Table, list[str], int]:
+def read_rows(data: bytes) -> tuple[pa.Table, list[str], int]:
     """Rows as text keyed by column with line numbers, the ignored columns, the header width.
 
     Columns are matched by header name, so their order is free; an unknown
     column is ignored (and reported), a missing one fails the file.
     """
-    text = decode(path.read_bytes())
+    text = decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [name.strip() for name in next(reader)]
@@ -47,6 +61,9 @@ def read_rows(path: Path) -> tuple[pa.Table, list[str], int]:
         raise RegistryFileError("empty file: no header line") from None
     except csv.Error as error:
         raise RegistryFileError(f"header line: {error}") from None
+    doubled = [name for name, count in Counter(header).items() if count > 1]
+    if doubled:
+        raise RegistryFileError(f"header names column(s) {', '.join(doubled)} more than once")
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise RegistryFileError(f"header lacks column(s) {', '.join(missing)}")
@@ -56,7 +73,7 @@ def read_rows(path: Path) -> tuple[pa.Table, list[str], int]:
     records: dict[str, list] = {"line_no": [], "n_fields": [], "raw_line": []}
     records.update({name: [] for name in COLUMNS})
     line_no = reader.line_num
-    physical_lines = text.splitlines()
+    physical_lines = _LINE_BREAK.split(text)
     try:
         for row in reader:
             start = line_no + 1

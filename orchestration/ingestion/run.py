@@ -24,8 +24,8 @@ import pyarrow as pa
 
 from orchestration.failpoints import failpoint
 from orchestration.ingestion import complaints, registry
-from orchestration.ingestion.landing import FileKind, LandingFile, scan
-from orchestration.ingestion.reader import LineChunk, read_chunks
+from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, printable_name, scan
+from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_bytes, read_chunks
 from orchestration.ingestion.schema import DDL
 
 # Text (uncompressed, estimated) that one batch of complaint files may hold.
@@ -37,7 +37,9 @@ GZIP_RATIO_ESTIMATE = 8
 class FileOutcome:
     source_file: str
     kind: str
-    status: str  # loaded | duplicate | failed
+    # loaded | duplicate | failed (unreadable or refused: reported, not recorded,
+    # retried) | postponed (changed while read: not recorded, read next build)
+    status: str
     sha256: str | None = None
     n_lines: int = 0
     n_loaded: int = 0
@@ -54,7 +56,7 @@ class FileOutcome:
 @dataclass
 class IngestionReport:
     files: list[FileOutcome]
-    ignored: list[str]
+    ignored: list[IgnoredFile]
 
     @property
     def failed(self) -> list[FileOutcome]:
@@ -74,34 +76,67 @@ def ingest_landing(
     ensure_schema(con)
     ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.timezone.utc))
     landing = scan(landing_dir)
-    outcomes: list[FileOutcome] = []
+    outcomes = [
+        _failed(FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
+                "the file name is not valid UTF-8; rename it (names are recorded as text)")
+        for f in landing.undecodable
+    ]
     pending: list[tuple[LandingFile, FileOutcome]] = []
-    loading_by_sha: dict[str, str] = {}  # files of this run, so two new copies load once
     for landing_file in landing.files:
         outcome = _triage(con, landing_file)
         if outcome is None:
             continue  # ingested before
-        if outcome.status == "loaded" and outcome.sha256 in loading_by_sha:
-            outcome.status, outcome.duplicate_of = "duplicate", loading_by_sha[outcome.sha256]
-        elif outcome.status == "loaded":
-            loading_by_sha[outcome.sha256] = outcome.source_file
         outcomes.append(outcome)
         if outcome.status == "loaded":
             pending.append((landing_file, outcome))
-        elif outcome.status == "duplicate":
-            _record(con, [outcome], ingested_at)  # one INSERT: atomic by itself
 
+    contents = _ContentSeen(con, ingested_at)
     for landing_file, outcome in pending:
         if landing_file.kind is FileKind.PLATFORMS:
-            _load_registry(con, landing_file, ingested_at, outcome)
+            _load_registry(con, landing_file, ingested_at, outcome, contents)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
     batches = list(_batches(complaint_files))
     for batch in batches[:-1]:
-        _load_complaint_batch(con, batch, ingested_at)
+        _load_complaint_batch(con, batch, ingested_at, contents)
     if batches:
         with settling_row_group_merges(con):
-            _load_complaint_batch(con, batches[-1], ingested_at)
-    return IngestionReport(outcomes, landing.ignored)
+            _load_complaint_batch(con, batches[-1], ingested_at, contents)
+    return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
+
+
+class _ContentSeen:
+    """Duplicates: a file whose bytes equal a file of the same kind loaded
+    before, or earlier in this run. Kinds apart, so an empty registry is never
+    a "duplicate" of an empty dump. The sha256 is the one of the bytes read
+    for loading, known only once a file has been read."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
+        self._con, self._ingested_at = con, ingested_at
+        self._this_run: dict[tuple[str, str], str] = {}
+
+    def would_duplicate(self, outcome: FileOutcome) -> str | None:
+        """The file first loaded with this file's kind and content, if any."""
+        original = self._this_run.get((outcome.kind, outcome.sha256))
+        if original is None:
+            found = self._con.execute(
+                "SELECT source_file FROM audit.ingested_files"
+                " WHERE sha256 = $sha AND kind = $kind AND status = 'loaded' ORDER BY ingested_at LIMIT 1",
+                {"sha": outcome.sha256, "kind": outcome.kind},
+            ).fetchall()
+            original = found[0][0] if found else None
+        return original
+
+    def is_duplicate(self, outcome: FileOutcome) -> bool:
+        """True (and the duplicate recorded) when the content was loaded before;
+        else the content is claimed by this file."""
+        original = self.would_duplicate(outcome)
+        if original is None:
+            self._this_run[(outcome.kind, outcome.sha256)] = outcome.source_file
+            return False
+        _reset_counts(outcome)
+        outcome.status, outcome.duplicate_of = "duplicate", original
+        _record(self._con, [outcome], self._ingested_at)  # one INSERT: atomic by itself
+        return True
 
 
 # Row-group merges the settling checkpoint may do: far more than a 10M load
@@ -143,56 +178,59 @@ def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.date
 
 
 def _triage(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileOutcome | None:
-    """New, duplicate (same content as a file loaded before), seen, or refused.
+    """A file to load, one seen before (None), or one refused.
 
     A file seen before under its name with the same size and mtime is not read
-    again; any other file is hashed."""
+    again. A name seen before with another size or mtime is hashed: the same
+    bytes (touched) are remembered as they look now; other bytes are refused.
+    A new name is hashed while it is loaded (one read), which is also when a
+    duplicate of earlier content is found."""
     outcome = FileOutcome(landing_file.name, landing_file.kind.value, "loaded")
     try:
         stat = landing_file.path.stat()
         outcome.size_bytes, outcome.mtime_ns = stat.st_size, stat.st_mtime_ns
-        unchanged = con.execute(
-            "SELECT count(*) FROM audit.ingested_files"
-            " WHERE source_file = $name AND size_bytes = $size AND mtime_ns = $mtime",
+        known = con.execute(
+            "SELECT sha256, size_bytes = $size AND mtime_ns = $mtime FROM audit.ingested_files"
+            " WHERE source_file = $name ORDER BY ingested_at LIMIT 1",
             {"name": landing_file.name, "size": stat.st_size, "mtime": stat.st_mtime_ns},
-        ).fetchall()[0][0]
+        ).fetchall()
+        if not known:
+            return outcome
+        known_sha, unchanged = known[0]
         if unchanged:
             return None
         outcome.sha256 = landing_file.sha256()
     except OSError as error:
         return _failed(outcome, f"cannot read: {error}")
-    seen = con.execute(
-        "SELECT source_file, sha256 FROM audit.ingested_files"
-        " WHERE source_file = $name OR (sha256 = $sha AND status = 'loaded')"
-        " ORDER BY source_file <> $name, ingested_at LIMIT 1",
-        {"name": landing_file.name, "sha": outcome.sha256},
-    ).fetchall()
-    if not seen:
-        return outcome
-    seen_name, seen_sha = seen[0]
-    if seen_name == landing_file.name:
-        if seen_sha == outcome.sha256:
-            # Unchanged after all (touched, or ledgered before sizes were kept):
-            # remember how it looks now, so the next scan need not read it.
-            con.execute(
-                "UPDATE audit.ingested_files SET size_bytes = $size, mtime_ns = $mtime WHERE source_file = $name",
-                {"name": landing_file.name, "size": outcome.size_bytes, "mtime": outcome.mtime_ns},
-            )
-            return None
-        return _failed(
-            outcome,
-            "a file of this name was ingested before with other content; landed files "
-            "must never change, so land the new content under a new name",
+    if outcome.sha256 == known_sha:
+        # Unchanged after all (touched, or ledgered before sizes were kept):
+        # remember how it looks now, so the next scan need not read it.
+        con.execute(
+            "UPDATE audit.ingested_files SET size_bytes = $size, mtime_ns = $mtime WHERE source_file = $name",
+            {"name": landing_file.name, "size": outcome.size_bytes, "mtime": outcome.mtime_ns},
         )
-    outcome.status, outcome.duplicate_of = "duplicate", seen_name
+        return None
+    return _failed(
+        outcome,
+        "a file of this name was ingested before with other content; landed files "
+        "must never change, so land the new content under a new name",
+    )
+
+
+def _reset_counts(outcome: FileOutcome) -> FileOutcome:
+    outcome.n_lines = outcome.n_loaded = outcome.n_quarantined = outcome.n_blank = 0
+    outcome.reasons.clear()
     return outcome
 
 
 def _failed(outcome: FileOutcome, message: str) -> FileOutcome:
     outcome.status, outcome.error = "failed", message
-    outcome.n_lines = outcome.n_loaded = outcome.n_quarantined = outcome.n_blank = 0
-    outcome.reasons.clear()
-    return outcome
+    return _reset_counts(outcome)
+
+
+def _postponed(outcome: FileOutcome, error: FileChanged) -> FileOutcome:
+    outcome.status, outcome.error = "postponed", f"{error}; the next build reads it again"
+    return _reset_counts(outcome)
 
 
 def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
@@ -210,9 +248,18 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
 # ----------------------------------------------------------------------------- registries
 
 
-def _load_registry(con, landing_file: LandingFile, ingested_at, outcome: FileOutcome) -> None:
+def _load_registry(con, landing_file: LandingFile, ingested_at, outcome: FileOutcome,
+                   contents: _ContentSeen) -> None:
+    tally = ByteTally()
     try:
-        registry_rows, ignored, n_columns = registry.read_rows(landing_file.path)
+        data = read_bytes(landing_file.path, tally)
+        outcome.sha256 = tally.sha256
+        if contents.is_duplicate(outcome):
+            return
+        registry_rows, ignored, n_columns = registry.read_rows(data)
+    except FileChanged as error:
+        _postponed(outcome, error)
+        return
     except (registry.RegistryFileError, OSError) as error:
         _failed(outcome, f"not a readable registry: {error}")
         return
@@ -252,8 +299,8 @@ def _batches(files: list[tuple[LandingFile, FileOutcome]]) -> Iterator[list[tupl
         yield batch
 
 
-def _read_whole(landing_file: LandingFile) -> pa.Table:
-    tables = [chunk.to_arrow(landing_file.name) for chunk in read_chunks(landing_file.path)]
+def _read_whole(landing_file: LandingFile, tally: ByteTally) -> pa.Table:
+    tables = [chunk.to_arrow(landing_file.name) for chunk in read_chunks(landing_file.path, tally=tally)]
     return pa.concat_tables(tables) if tables else _empty_lines(landing_file.name)
 
 
@@ -265,24 +312,35 @@ def _is_large(batch: list[tuple[LandingFile, FileOutcome]]) -> bool:
     return len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES
 
 
-def _read_batch(batch: list[tuple[LandingFile, FileOutcome]]) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
-    """The lines of a batch's readable files; a file that cannot be read is
-    marked failed and left out."""
+def _read_batch(batch: list[tuple[LandingFile, FileOutcome]], contents: _ContentSeen
+                ) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
+    """The lines of a batch's new files; a file that cannot be read is marked
+    failed, one that changed while read postponed, a duplicate recorded as
+    such, and all three left out."""
     tables, loaded = [], {}
     for landing_file, outcome in batch:
+        tally = ByteTally()
         try:
-            tables.append(_read_whole(landing_file))
-            loaded[outcome.source_file] = outcome
+            table = _read_whole(landing_file, tally)
+        except FileChanged as error:
+            _postponed(outcome, error)
+            continue
         except (OSError, EOFError) as error:
             _failed(outcome, f"cannot read: {error}")
+            continue
+        outcome.sha256 = tally.sha256
+        if not contents.is_duplicate(outcome):
+            tables.append(table)
+            loaded[outcome.source_file] = outcome
     return (pa.concat_tables(tables) if tables else None), loaded
 
 
-def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at) -> None:
+def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at,
+                          contents: _ContentSeen) -> None:
     if _is_large(batch):
-        _stream_large_file(con, *batch[0], ingested_at)
+        _stream_large_file(con, *batch[0], ingested_at, contents)
         return
-    lines, loaded = _read_batch(batch)
+    lines, loaded = _read_batch(batch, contents)
     if not loaded:
         return
 
@@ -293,22 +351,38 @@ def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ing
     _in_transaction(con, work)
 
 
-def _stream_large_file(con, landing_file: LandingFile, outcome: FileOutcome, ingested_at) -> None:
+class _DuplicateContent(Exception):
+    """A streamed file turned out, once hashed, to be a duplicate."""
+
+
+def _stream_large_file(con, landing_file: LandingFile, outcome: FileOutcome, ingested_at,
+                       contents: _ContentSeen) -> None:
+    """One transaction for the whole file; its hash is known at its end, so a
+    duplicate found then is rolled back and recorded as a duplicate."""
+    tally = ByteTally()
+
     def work() -> None:
-        for chunk in read_chunks(landing_file.path):
+        for chunk in read_chunks(landing_file.path, tally=tally):
             _classify_complaint_lines(con, chunk.to_arrow(landing_file.name), ingested_at,
                                       {outcome.source_file: outcome})
+        outcome.sha256 = tally.sha256
+        if contents.would_duplicate(outcome):
+            raise _DuplicateContent
         _record(con, [outcome], ingested_at)
 
     try:
         _in_transaction(con, work)
+    except _DuplicateContent:
+        contents.is_duplicate(outcome)
+    except FileChanged as error:
+        _postponed(outcome, error)
     except (OSError, EOFError) as error:
         _failed(outcome, f"cannot read: {error}")
 
 
 def _classify_complaint_lines(con, lines: pa.Table, ingested_at, outcomes: dict[str, FileOutcome]) -> None:
     con.register("landing_lines", lines)
-    con.execute(complaints.CLASSIFY_SQL)
+    con.execute(complaints.CLASSIFY_SQL, complaints.plausible_range_params(ingested_at))
     con.unregister("landing_lines")
     _move_classified(con, complaints.INSERT_LOADED_SQL, "line", ingested_at, outcomes)
 

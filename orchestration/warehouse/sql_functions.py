@@ -62,10 +62,11 @@ MACROS = {
         END""",
     ),
     # Parse a registry date `YYYY-MM-DD` (surrounding white space allowed); NULL
-    # when blank or not a real calendar date.
+    # when blank, not a real calendar date, or before 1900 (0000-01-01 is no
+    # date a platform was on- or offboarded, and no year 0 exists in Python).
     "tousu_date": (
         "(s)",
-        """CASE WHEN regexp_full_match(tousu_trim(s), '\\d{4}-\\d{2}-\\d{2}')
+        """CASE WHEN regexp_full_match(tousu_trim(s), '(19|[2-9]\\d)\\d{2}-\\d{2}-\\d{2}')
                 THEN try_cast(tousu_trim(s) AS DATE) END""",
     ),
     # A plain decimal as a number >= 0, else NULL (DuckDB's cast alone would
@@ -107,9 +108,22 @@ MACROS = {
 }
 
 
+# Unicode format characters (category Cf: zero-width space and joiners, BOM,
+# bidi marks, soft hyphen): invisible, so two names differing only by one look
+# identical. The normalisation removes them.
+FORMAT_CHARACTERS = r"\p{Cf}"
+
+
 def nfkc(values: pa.Array) -> pa.Array:
-    """Unicode NFKC normalisation, vectorised (DuckDB has only NFC built in)."""
-    return pc.utf8_normalize(values, "NFKC")
+    """The one text normalisation of names and categories: format characters
+    removed, then Unicode NFKC, vectorised (DuckDB has only NFC built in)."""
+    return pc.utf8_normalize(pc.replace_substring_regex(values, FORMAT_CHARACTERS, ""), "NFKC")
+
+
+def normalise_name(text: str) -> str:
+    """A platform name as the warehouse stores it (tousu_trim(tousu_nfkc(…))),
+    for names typed by a user on the command line."""
+    return nfkc(pa.array([text]))[0].as_py().strip(WHITE_SPACE)
 
 
 def register(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

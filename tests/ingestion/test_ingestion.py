@@ -1,13 +1,14 @@
 """Landing files → raw tables and audit (orchestration/ingestion), without dbt."""
 
 import gzip
+import hashlib
 import json
 import os
 from pathlib import Path
 
 import pytest
 
-from orchestration.ingestion import run
+from orchestration.ingestion import reader, run
 from orchestration.ingestion.landing import LandingFile
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
@@ -71,6 +72,29 @@ CASES = [
     (line(amount="１２３元"), "invalid_amount"),  # digits are ASCII digits
     (line(updated_at="２０２４-03-02 10:00:00"), "invalid_timestamp:updated_at"),
     (line(amount="1e400"), "invalid_amount"),
+    # issue 14.8: RFC 8259, not DuckDB's lenient reader
+    (line()[:-1] + b",}", "invalid_json"),
+    (line(replies=[])[:-3] + b"[1,]}", "invalid_json"),
+    (line()[:-1] + b', "industry": NaN}', "invalid_json"),
+    (line()[:-1] + b', "amount": -Infinity}', "invalid_json"),
+    (line()[:-1] + b', "user": {"age": inf}}', "invalid_json"),
+    (b"NaN", "invalid_json"),
+    (line()[:-1] + b', "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8"}', "invalid_json"),  # status twice
+    (line()[:-1] + b', "user": {"name": "a", "name": "b"}}', "invalid_json"),
+    (line()[:-1] + b', "replies": [{"replied_at": "2024-03-02 10:00:00", "author": "user", "author": "platform"}]}',
+     "invalid_json"),
+    (line()[:-1] + b', "x": {"y": {"z": 1, "z": 2}}}', "invalid_json"),
+    (line(title="a NaN, or inf, ,} in text", content="[1,] {\"a\":1,}"), None),
+    (line()[:-1] + b', "title": "\\ud800"}', "invalid_json"),
+    # issue 14.2: timestamps outside the plausible range
+    (line(submitted_at="0001-01-01 09:00:00", transferred_at=...,  status="未审核"), "implausible_timestamp:submitted_at"),
+    (line(submitted_at="0224-03-01 09:00:00"), "implausible_timestamp:submitted_at"),
+    (line(updated_at="9999-12-31T23:00:00-12:00"), "implausible_timestamp:updated_at"),
+    (line(submitted_at="1999-12-31 23:59:59", transferred_at="2000-01-01 00:00:00"), "implausible_timestamp:submitted_at"),
+    (line(submitted_at="2000-01-01 00:00:00", transferred_at="2000-01-01 00:00:00",
+          updated_at="2000-01-01 00:00:00"), None),
+    (line(transferred_at="2999-01-01 00:00:00"), "implausible_timestamp:transferred_at"),
+    (line(updated_at="9999-99-99 00:00:00"), "invalid_timestamp:updated_at"),  # unparseable first
 ]
 
 
@@ -196,7 +220,8 @@ def test_unknown_names_and_symlinks_are_ignored(tmp_path, landing):
     (landing / "complaints-link.jsonl").symlink_to(outside)
     (landing / "notes.txt").write_text("hello")
     _, report = ingest(tmp_path, landing)
-    assert report.files == [] and report.ignored == ["complaints-link.jsonl", "notes.txt"]
+    assert report.files == [] and [(i.name, i.why.split(" (")[0]) for i in report.ignored] == [
+        ("complaints-link.jsonl", "a symbolic link"), ("notes.txt", "name matches no landing pattern")]
 
 
 def test_gbk_registry_with_bad_lines(tmp_path, landing):
@@ -305,3 +330,97 @@ def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_pa
         with run.settling_row_group_merges(con):
             raise OSError("disk full")
     assert _vacuum_tasks(con) == 7
+
+
+# ----------------------------------------------------------------------------- issue 14: hostile landing zones
+
+
+def test_an_empty_registry_is_no_duplicate_of_an_empty_dump_and_fails_alone(tmp_path, landing):
+    (landing / "complaints-1.jsonl").write_bytes(b"")
+    (landing / "platforms-1.csv").write_bytes(b"")
+    con, report = ingest(tmp_path, landing)
+    assert {f.source_file: f.status for f in report.files} == {
+        "complaints-1.jsonl": "loaded", "platforms-1.csv": "failed"}
+    assert "no header" in report.files[1].error
+    # the real registry under that name then loads
+    (landing / "platforms-1.csv").write_text(
+        "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n分期乐,金融科技,,,,是\n")
+    assert [(f.source_file, f.status) for f in ingest_landing(con, landing).files] == [("platforms-1.csv", "loaded")]
+    # and a second empty dump is a duplicate of the first, not of anything else
+    (landing / "complaints-2.jsonl").write_bytes(b"")
+    assert [(f.status, f.duplicate_of) for f in ingest_landing(con, landing).files] == [
+        ("duplicate", "complaints-1.jsonl")]
+
+
+def test_the_ledger_records_the_bytes_that_were_loaded_and_a_file_growing_meanwhile_is_postponed(
+        tmp_path, landing, monkeypatch):
+    path = landing / "complaints-1.jsonl"
+    path.write_bytes(line(complaint_id="A") + b"\n")
+    real_split = reader._split_lines
+
+    def appended_while_read(handle, chunk_bytes):
+        yield from real_split(handle, chunk_bytes)
+        with path.open("ab") as more:  # the sender is still writing
+            more.write(line(complaint_id="B") + b"\n")
+
+    monkeypatch.setattr(reader, "_split_lines", appended_while_read)
+    con, report = ingest(tmp_path, landing)
+    (outcome,) = report.files
+    assert outcome.status == "postponed" and "changed while it was being read" in outcome.error
+    assert con.execute("SELECT count(*) FROM audit.ingested_files").fetchall() == [(0,)]
+    assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(0,)]
+    monkeypatch.setattr(reader, "_split_lines", real_split)
+    (outcome,) = ingest_landing(con, landing).files  # complete now: loaded whole, hash of all of it
+    assert (outcome.status, outcome.n_loaded) == ("loaded", 2)
+    assert con.execute("SELECT sha256, size_bytes FROM audit.ingested_files").fetchall() == [
+        (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)]
+    assert ingest_landing(con, landing).files == []
+
+
+def test_an_empty_gzip_is_unreadable_not_recorded_and_retried(tmp_path, landing):
+    (landing / "complaints-1.jsonl.gz").write_bytes(b"")
+    con, report = ingest(tmp_path, landing)
+    (outcome,) = report.files
+    assert outcome.status == "failed" and "gzip" in outcome.error
+    assert con.execute("SELECT count(*) FROM audit.ingested_files").fetchall() == [(0,)]
+    (landing / "complaints-1.jsonl.gz").write_bytes(gzip.compress(line() + b"\n"))
+    assert [(f.status, f.n_loaded) for f in ingest_landing(con, landing).files] == [("loaded", 1)]
+
+
+def test_a_file_name_that_is_not_utf8_fails_alone_and_is_named_escaped(tmp_path, landing):
+    bad_name = os.fsdecode(b"complaints-\xff.jsonl")
+    (landing / bad_name).write_bytes(line(complaint_id="X") + b"\n")
+    (landing / "complaints-2.jsonl").write_bytes(line(complaint_id="Y") + b"\n")
+    con, report = ingest(tmp_path, landing)
+    assert [(f.source_file, f.status) for f in report.files] == [
+        ("complaints-2.jsonl", "loaded"), ("complaints-\\xff.jsonl", "failed")]
+    assert "not valid UTF-8" in report.files[1].error
+    assert con.execute("SELECT complaint_id FROM raw.complaints").fetchall() == [("Y",)]
+
+
+def test_registry_quarantine_keeps_the_whole_record_when_a_field_holds_a_line_separator(tmp_path, landing):
+    record = "坏,金融科技,a\u2028b\x0cc\x85d,2024-13-01,,是"
+    (landing / "platforms-1.csv").write_text(
+        "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\r\n" + record + "\r\n"
+        "好,金融科技,,0000-01-01,,是\r\n", encoding="utf-8")
+    con, _ = ingest(tmp_path, landing)
+    assert con.execute("SELECT line_no, reason, raw_line FROM audit.quarantine ORDER BY 1").fetchall() == [
+        (2, "invalid_date:onboarded_at", record), (3, "invalid_date:onboarded_at", "好,金融科技,,0000-01-01,,是")]
+
+
+def test_a_registry_in_neither_encoding_names_its_first_bad_line(tmp_path, landing):
+    header = b"platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n"
+    (landing / "platforms-1.csv").write_bytes(header + "好,金融科技,,,,是\n".encode() + b"\xff\xff,x\n")
+    _, report = ingest(tmp_path, landing)
+    (outcome,) = report.files
+    assert outcome.status == "failed" and "not UTF-8 from line 3" in outcome.error
+
+
+def test_a_registry_naming_a_column_twice_fails_as_a_whole(tmp_path, landing):
+    (landing / "platforms-1.csv").write_text(
+        "platform,domain,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n"
+        "分期乐,金融科技,其他,,,,是\n", encoding="utf-8")
+    con, report = ingest(tmp_path, landing)
+    (outcome,) = report.files
+    assert outcome.status == "failed" and "domain more than once" in outcome.error
+    assert con.execute("SELECT count(*) FROM raw.platforms").fetchall() == [(0,)]

@@ -5,7 +5,7 @@ import datetime as dt
 import duckdb
 import pytest
 
-from orchestration.warehouse.sql_functions import register
+from orchestration.warehouse.sql_functions import normalise_name, register
 from spec_oracle import parse_amount, parse_ts
 
 
@@ -86,3 +86,23 @@ def test_registry_dates(con):
     assert scalar(con, "SELECT tousu_date(?)", " 2024-02-29 ") == dt.date(2024, 2, 29)
     for text in ["2024-02-30", "2024-1-1", "2024/01/01", "", "\u3000"]:
         assert scalar(con, "SELECT tousu_date(?)", text) is None, text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("分期\u200b乐", "分期乐"),     # zero-width space inside a name (issue 14.10)
+        ("\ufeff分期乐\u2060", "分期乐"),  # BOM, word joiner
+        ("ＢＥＴＡ\u00ad", "BETA"),      # soft hyphen, then NFKC
+        ("平台\u200d名", "平台名"),       # zero-width joiner
+    ],
+)
+def test_the_one_normalisation_drops_format_characters_then_nfkc(con, text, expected):
+    assert scalar(con, "SELECT tousu_trim(tousu_nfkc(?))", text) == expected
+    assert normalise_name(f" \u3000{text} ") == expected
+
+
+@pytest.mark.parametrize("text, ok", [("2024-02-29", True), ("0000-01-01", False), ("1899-12-31", False),
+                                      ("1900-01-01", True), ("2024-02-30", False)])
+def test_registry_dates_are_real_dates_from_1900(con, text, ok):
+    assert (scalar(con, "SELECT tousu_date(?)", text) is not None) == ok
