@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.periods import require_rated_period
+
 RATING_BOARD_SQL = """
 SELECT b.rank, b.platform,
        printf('%.2f%%', r.reply_rate * 100) AS reply_rate,
@@ -60,8 +62,10 @@ def latest_year(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def render_board(serving_db: Path, kind: str, domain: str, period: str | None) -> str:
+    """Raises NoRatings for a period without ratings."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         period = period or latest_year(con)
+        require_rated_period(con, period or "")
         if kind == "rating":
             rows = con.execute(RATING_BOARD_SQL, {"domain": domain, "period": period}).fetchall()
             title, headers = f"{period} {domain} 消费评级榜", RATING_HEADERS

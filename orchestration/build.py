@@ -43,6 +43,14 @@ def _root_message(error) -> str:
     return "\n".join(line for line in message.strip().splitlines() if line.strip())
 
 
+def _interrupted(error) -> bool:
+    while error is not None:
+        if error.cls_name in ("DagsterExecutionInterruptedError", "KeyboardInterrupt"):
+            return True
+        error = error.cause
+    return False
+
+
 def _instance(data_dir: DataDir) -> dg.DagsterInstance:
     """The Dagster instance CLI runs are recorded in: $DAGSTER_HOME if set, else
     the data directory's own (`make dagster` sets it up in dagster/), so that
@@ -103,6 +111,9 @@ def _run_job(data_dir: DataDir, job_name: str, run_config: dict, partition_key: 
         )
         outcome = BuildOutcome(success=result.success)
         for event in result.all_events:
+            if event.is_step_failure and _interrupted(event.step_failure_data.error):
+                # Ctrl-C: Dagster turned it into a step failure; it is the user's stop.
+                raise KeyboardInterrupt
             if event.is_step_failure and outcome.failed_step is None:
                 outcome.failed_step = event.step_key
                 outcome.errors.append(_root_message(event.step_failure_data.error))

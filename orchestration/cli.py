@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from pathlib import Path
 
@@ -18,6 +20,11 @@ EXIT_NOT_BUILT = 6
 EXIT_WAREHOUSE_BUSY = 7
 EXIT_BAD_CONFIG = 8
 EXIT_DATA_DIR_UNUSABLE = 9
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`| head`)
+
+# Commands that only read: they never create the data directory.
+READ_ONLY_COMMANDS = ("board", "report", "trace")
 
 FAILED_STEP_EXIT = {
     "landing_ingestion": (EXIT_INGESTION_FAILED, "ingestion failed"),
@@ -25,6 +32,10 @@ FAILED_STEP_EXIT = {
     "tousu_publication": (EXIT_DBT_FAILED, "publication failed"),
     "serving__marts": (EXIT_SERVING_FAILED, "publishing serving/ failed"),
 }
+
+
+# The complaint board over every domain.
+OVERALL = "总榜"
 
 
 class CliError(Exception):
@@ -36,22 +47,36 @@ class CliError(Exception):
 def _generate(args: argparse.Namespace) -> int:
     from orchestration.generate.synthetic import generate, generate_next_day, minimum_complaints
 
+    from orchestration.generate.placement import WouldOverwrite, ingested_names, place, staging_folder
+
     if args.complaints < minimum_complaints():
         raise CliError(f"--complaints must be at least {minimum_complaints()}", EXIT_USAGE)
-    summary = (generate_next_day if args.next_day else generate)(
-        Path(args.out), args.complaints, args.year, args.seed,
-        progress=lambda message: print(message, file=sys.stderr),
-    )
+    out_dir = Path(args.out)
+    with staging_folder(out_dir) as staged:
+        summary = (generate_next_day if args.next_day else generate)(
+            staged, args.complaints, args.year, args.seed,
+            progress=lambda message: print(message, file=sys.stderr),
+        )
+        try:
+            place(staged, summary.files, out_dir, args.force, lambda: ingested_names(out_dir, DataDir.from_env()))
+        except WouldOverwrite as error:
+            raise CliError(f"generate: {error}", EXIT_USAGE) from None
     print(f"wrote {len(summary.files)} files ({summary.n_lines:,} lines, "
           f"{summary.n_complaints:,} complaints) to {args.out}")
     return EXIT_OK
 
 
-def _failure(outcome, what: str, unchanged: str) -> CliError:
-    """One block: what failed, the failing tests (or the root error), the log."""
+def _failure(outcome, what: str, unchanged: str, data_dir: DataDir | None = None) -> CliError:
+    """One block: what failed, the failing tests (or the root error) with the
+    landed lines of their first offending rows, the log."""
     code, _ = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, what))
     # Failing dbt tests say it all; otherwise show the root error itself.
     lines = [f"failed test: {check}" for check in outcome.failed_checks] or outcome.errors
+    if outcome.failed_checks and data_dir is not None:
+        from orchestration.failed_tests import failed_tests
+
+        lines += [f"{test.name}: {test.n_failures} row(s), from landed lines {', '.join(test.lines)}"
+                  for test in failed_tests(data_dir) if test.lines]
     if outcome.log_file:
         lines.append(f"full log: {outcome.log_file}")
     detail = "".join(f"\n  {line}" for line in "\n".join(lines).splitlines())
@@ -70,14 +95,39 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None
     ingestion = outcome.materialized.get("raw/complaints", {})
     if not outcome.success:
         what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))[1]
-        raise _failure(outcome, what, "serving/ was not refreshed.")
+        raise _failure(outcome, what, "serving/ was not refreshed.", data_dir)
     _warnings(outcome)
     serving = outcome.materialized.get("serving/marts", {})
-    print(
-        f"build ok{' (full refresh)' if full_refresh else ''}: {ingestion.get('new_files', 0)} new file(s), "
-        f"{ingestion.get('duplicate_files', 0)} duplicate(s); "
-        f"{outcome.n_checks_passed} checks passed; serving release {serving.get('release')}"
-    )
+    print(f"build ok{' (full refresh)' if full_refresh else ''}: {ingestion.get('new_files', 0)} new file(s), "
+          f"{ingestion.get('duplicate_files', 0)} duplicate(s)")
+    for line in ingestion_summary(ingestion):
+        print(line)
+    print(f"{outcome.n_checks_passed} checks passed; serving release {serving.get('release')}")
+
+
+TOP_REASONS = 5
+
+
+def ingestion_summary(metadata: dict) -> list[str]:
+    """What the build did with the landed lines, and which files it left alone."""
+    if not metadata:
+        return []
+    reasons = metadata.get("quarantine_reasons") or {}
+    lines = [f"  lines: {metadata.get('lines_loaded', 0):,} loaded, "
+             f"{metadata.get('lines_quarantined', 0):,} quarantined, {metadata.get('lines_blank', 0):,} blank"]
+    if reasons:
+        top = ", ".join(f"{reason} {count:,}" for reason, count in list(reasons.items())[:TOP_REASONS])
+        more = len(reasons) - TOP_REASONS
+        lines.append(f"  quarantined by reason: {top}{f' (+{more} more reasons)' if more > 0 else ''}"
+                     " (every line is in audit.quarantine)")
+    for wholly in metadata.get("wholly_quarantined_files") or []:
+        why = ", ".join(f"{reason} {count:,}" for reason, count in wholly["reasons"].items())
+        lines.append(f"warning: {wholly['name']}: every line quarantined ({wholly['lines']:,}: {why})")
+    for postponed in metadata.get("postponed_files") or []:
+        lines.append(f"postponed: {postponed['name']}: {postponed['why']}")
+    for ignored in metadata.get("ignored_files") or []:
+        lines.append(f"ignored: {ignored['name']}: {ignored['why']}")
+    return lines
 
 
 def _built(data_dir: DataDir, needed: Path) -> None:
@@ -134,23 +184,34 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 def _board_text(data_dir: DataDir, kind: str, domain: str, period: str | None) -> str:
     from orchestration.boards import render_board
+    from orchestration.periods import NoRatings
 
     serving_db = data_dir.serving / "warehouse.duckdb"
     _built(data_dir, serving_db)
-    return render_board(serving_db, kind, domain, period)
+    try:
+        return render_board(serving_db, kind, domain, period)
+    except NoRatings as error:
+        raise CliError(str(error), EXIT_USAGE) from None
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-    print(_board_text(DataDir.from_env(), args.kind, args.domain, args.period))
+    kind = args.kind or ("complaint" if args.domain == OVERALL else "rating")
+    if args.domain == OVERALL and kind == "rating":
+        raise CliError(f"{OVERALL} has only the complaint board: use --kind complaint (or no --kind)", EXIT_USAGE)
+    print(_board_text(DataDir.from_env(), kind, args.domain, args.period))
     return EXIT_OK
 
 
 def _write_report(data_dir: DataDir, year: int, domain: str) -> None:
+    from orchestration.periods import NoRatings
     from orchestration.report.render import write_report
 
     serving_db = data_dir.serving / "warehouse.duckdb"
     _built(data_dir, serving_db)
-    path = write_report(serving_db, data_dir.reports, year, domain)
+    try:
+        path = write_report(serving_db, data_dir.reports, year, domain)
+    except NoRatings as error:
+        raise CliError(str(error), EXIT_USAGE) from None
     print(f"report: {path}")
 
 
@@ -198,6 +259,8 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from orchestration.generate.synthetic import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
+    from orchestration.ingestion.schema import DOMAINS
+    from orchestration.periods import PERIOD_KEY_FORMS, period_key
 
     top = argparse.ArgumentParser(
         prog="tousu",
@@ -206,13 +269,16 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="write realistic synthetic landing files")
-    gen.add_argument("--out", required=True, help="directory to write into")
-    gen.add_argument("--complaints", type=int, default=DEFAULT_COMPLAINTS)
-    gen.add_argument("--year", type=int, default=DEFAULT_YEAR)
-    gen.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    gen.add_argument("--out", required=True, help="directory to write into (refuses to overwrite its files)")
+    gen.add_argument("--complaints", type=int, default=DEFAULT_COMPLAINTS,
+                     help=f"number of complaints (default {DEFAULT_COMPLAINTS:,})")
+    gen.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"the year they fall in (default {DEFAULT_YEAR})")
+    gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
     gen.add_argument("--next-day", action="store_true",
                      help="write only the day after the dumps of the same --complaints/--year/--seed: "
                           "1%% of --complaints new complaints plus as many late replies and evaluations")
+    gen.add_argument("--force", action="store_true",
+                     help="overwrite files of the same names in --out (never one the warehouse has ingested)")
     gen.set_defaults(func=_generate)
 
     build = commands.add_parser("build", help="ingest new landing files, dbt build with tests, refresh serving/")
@@ -222,7 +288,7 @@ def parser() -> argparse.ArgumentParser:
     build.set_defaults(func=_cmd_build)
 
     publish = commands.add_parser("publish", help="freeze a closed period's ratings into marts.published_ratings")
-    publish.add_argument("--period", required=True, help="period key: 2024, 2024-H1, 2024-Q4, 2024-12")
+    publish.add_argument("--period", required=True, type=period_key, help=f"period key: {PERIOD_KEY_FORMS}")
     publish.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     publish.set_defaults(func=_cmd_publish)
 
@@ -233,19 +299,24 @@ def parser() -> argparse.ArgumentParser:
     purge.set_defaults(func=_cmd_purge)
 
     board = commands.add_parser("board", help="print a rating or complaint board")
-    board.add_argument("--domain", default="金融科技", help="domain, or 总榜 for the complaint board (default 金融科技)")
-    board.add_argument("--period", help="period key: 2024, 2024-H1, 2024-Q3, 2024-03 (default: latest year)")
-    board.add_argument("--kind", choices=("rating", "complaint"), default="rating")
+    board.add_argument("--domain", default="金融科技", choices=(*DOMAINS, OVERALL), metavar="DOMAIN",
+                       help=f"one of {' '.join(DOMAINS)}, or {OVERALL} (all platforms: the complaint "
+                            "board only) (default 金融科技)")
+    board.add_argument("--period", type=period_key,
+                       help=f"period key: {PERIOD_KEY_FORMS} (default: the latest year)")
+    board.add_argument("--kind", choices=("rating", "complaint"),
+                       help=f"rating board or complaint board (default: rating; complaint for {OVERALL})")
     board.set_defaults(func=_cmd_board)
 
     report = commands.add_parser("report", help="write the annual report (HTML) into reports/")
-    report.add_argument("--year", type=int, required=True)
-    report.add_argument("--domain", default="金融科技")
+    report.add_argument("--year", type=int, required=True, help="the year to report")
+    report.add_argument("--domain", default="金融科技", choices=DOMAINS, metavar="DOMAIN",
+                        help=f"one of {' '.join(DOMAINS)} (default 金融科技)")
     report.set_defaults(func=_cmd_report)
 
     trace = commands.add_parser("trace", help="list the complaints behind a rating row, with source file and line")
-    trace.add_argument("--platform", required=True)
-    trace.add_argument("--period", required=True, help="period key: 2024, 2024-H1, 2024-Q3, 2024-03")
+    trace.add_argument("--platform", required=True, help="platform name (normalised as the warehouse does)")
+    trace.add_argument("--period", required=True, type=period_key, help=f"period key: {PERIOD_KEY_FORMS}")
     trace.add_argument("--csv", action="store_true", help="CSV instead of a table")
     trace.set_defaults(func=_cmd_trace)
 
@@ -266,6 +337,12 @@ def _check_setup(args: argparse.Namespace) -> None:
     if args.command in ("generate",):
         return
     data_dir = DataDir.from_env()
+    if data_dir.root.exists() and not data_dir.root.is_dir():
+        raise CliError(f"the data directory {data_dir.root} (TOUSU_DATA_DIR) cannot be used: "
+                       "it is not a directory", EXIT_DATA_DIR_UNUSABLE)
+    if args.command in READ_ONLY_COMMANDS:
+        _built(data_dir, data_dir.root)  # never created by a command that only reads
+        return
     try:
         data_dir.create()
     except OSError as error:
@@ -280,7 +357,25 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         _check_setup(args)
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`tousu board | head -1`): not an error of ours.
+        # Point stdout at /dev/null so the interpreter's last flush is silent.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("tousu: interrupted; whatever was not committed was rolled back, as after a crash: "
+              "run the command again", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
+            raise
+        print(f"tousu: cannot write {error.filename or 'to the data directory'}: {error.strerror}; "
+              "each step commits all or nothing, so the warehouse and serving/ are as the last "
+              "finished step left them: free space (or fix permissions) and run it again", file=sys.stderr)
+        return EXIT_DATA_DIR_UNUSABLE
     except CliError as error:
         print(f"tousu: {error}", file=sys.stderr)
         return error.code

@@ -16,7 +16,8 @@ class DataDir:
 
     @classmethod
     def from_env(cls) -> DataDir:
-        return cls(Path(os.environ.get(DATA_DIR_ENV, "data")).resolve())
+        # An empty value (TOUSU_DATA_DIR=) means unset, not the current directory.
+        return cls(Path(os.environ.get(DATA_DIR_ENV) or "data").resolve())
 
     @property
     def landing(self) -> Path:
@@ -48,10 +49,13 @@ class DataDir:
         """dbt's artifacts, a folder per invocation (orchestration/resources.py)."""
         return self.logs / "dbt"
 
+    def newest_dbt_run(self) -> Path:
+        """The artifacts folder of the newest dbt invocation."""
+        return max(self.dbt_runs.iterdir(), key=lambda path: path.stat().st_mtime)
+
     def newest_dbt_run_results(self) -> dict:
         """run_results.json of the newest dbt invocation: timings, statuses, failures."""
-        newest = max(self.dbt_runs.iterdir(), key=lambda path: path.stat().st_mtime)
-        return json.loads((newest / "run_results.json").read_text())
+        return json.loads((self.newest_dbt_run() / "run_results.json").read_text())
 
     def create(self) -> DataDir:
         for folder in (self.root, self.landing, self.serving, self.reports, self.logs):

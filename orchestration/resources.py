@@ -55,7 +55,7 @@ class TousuDataDirResource(dg.ConfigurableResource):
     data_dir: str | None = None
 
     def paths(self) -> DataDir:
-        root = self.data_dir or os.environ.get(DATA_DIR_ENV, "data")
+        root = self.data_dir or os.environ.get(DATA_DIR_ENV) or "data"  # empty means unset
         return DataDir(Path(root).resolve()).create()
 
     def dbt_target(self, context: dg.AssetExecutionContext) -> Path:

@@ -124,6 +124,15 @@ DEFECTS = [
     json.dumps({"complaint_id": "D11", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\u3000 ", "domain": "其他", "status": "未审核"}).encode(),
     json.dumps({"complaint_id": "D12", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已评价", "transferred_at": "2024-05-01 10:00:00", "evaluation": {"score": 10.5}}).encode(),
     json.dumps({"complaint_id": "D13", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核", "amount": -1}).encode(),
+    # never transferred, yet a platform reply: valid, and no data test may fail on it
+    json.dumps({"complaint_id": "V1", "updated_at": "2024-05-02 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽\u200b塔", "domain": "其他", "status": "未审核", "replies": [{"replied_at": "2024-05-01 11:00:00", "author": "platform", "content": "已联系"}]}).encode(),
+    # timestamps outside the plausible range
+    json.dumps({"complaint_id": "D14", "updated_at": "0001-01-01 09:00:00", "submitted_at": "0001-01-01 09:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核"}).encode(),
+    json.dumps({"complaint_id": "D15", "updated_at": "9999-12-31T23:00:00-12:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核"}).encode(),
+    # not RFC 8259 JSON: a trailing comma, NaN, a member name twice
+    b'{"complaint_id": "D16", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8",}',
+    b'{"complaint_id": "D17", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8", "amount": NaN}',
+    b'{"complaint_id": "D18", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8", "status": "bogus"}',
 ]
 
 

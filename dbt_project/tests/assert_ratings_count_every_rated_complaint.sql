@@ -4,7 +4,7 @@ with
 
 facts as (
 
-    select platform, strftime(submitted_date, '%Y-%m') as period_key, count(*) as n_complaints
+    select platform, {{ year_key('year(submitted_date)') }} || '-' || lpad(month(submitted_date)::varchar, 2, '0') as period_key, count(*) as n_complaints
     from {{ ref('fct_complaints') }}
     where is_rated
     group by all

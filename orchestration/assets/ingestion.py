@@ -1,6 +1,7 @@
 """Landing files → raw tables, as one Dagster multi-asset."""
 
 import datetime as dt
+from collections import Counter
 
 import dagster as dg
 
@@ -69,6 +70,28 @@ class IngestionFailed(dg.Failure):
     pass
 
 
+def line_summary(report: IngestionReport) -> dict:
+    """What this run did with every line, and every file it did not load — the
+    summary `tousu build` prints (metadata of raw/complaints and the ledger)."""
+    loaded = report.of("loaded")
+    reasons = Counter()
+    for outcome in loaded:
+        reasons.update(outcome.reasons)
+    return {
+        "lines_loaded": sum(f.n_loaded for f in loaded),
+        "lines_quarantined": sum(f.n_quarantined for f in loaded),
+        "lines_blank": sum(f.n_blank for f in loaded),
+        "quarantine_reasons": dg.MetadataValue.json(dict(reasons.most_common())),
+        "wholly_quarantined_files": dg.MetadataValue.json([
+            {"name": f.source_file, "lines": f.n_quarantined, "reasons": dict(f.reasons.most_common(3))}
+            for f in loaded if f.n_quarantined and f.n_quarantined == f.n_lines - f.n_blank and not f.n_loaded
+        ]),
+        "ignored_files": dg.MetadataValue.json([{"name": i.name, "why": i.why} for i in report.ignored]),
+        "postponed_files": dg.MetadataValue.json(
+            [{"name": f.source_file, "why": f.error} for f in report.of("postponed")]),
+    }
+
+
 def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
     return dg.MetadataValue.table(
         records=[
@@ -130,18 +153,19 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
             f"{outcome.n_loaded} loaded, {outcome.n_quarantined} quarantined, "
             f"{outcome.n_blank} blank{': ' + outcome.error if outcome.error else ''}"
         )
-    if report.ignored:
-        context.log.warning(f"ignored (name fits no pattern, or not a regular file): {report.ignored}")
+    for ignored in report.ignored:
+        context.log.warning(f"ignored {ignored.name}: {ignored.why}")
     if report.failed:
         raise IngestionFailed(
             description="; ".join(f"{f.source_file}: {f.error}" for f in report.failed),
             metadata={"failed_files": [f.source_file for f in report.failed]},
         )
     loaded = report.of("loaded")
-    summary = {"new_files": len(loaded), "duplicate_files": len(report.of("duplicate"))}
+    summary = {"new_files": len(loaded), "duplicate_files": len(report.of("duplicate")),
+               **line_summary(report)}
     yield dg.MaterializeResult(
         asset_key=RAW_COMPLAINTS,
-        metadata={"lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "complaints"), **summary},
+        metadata={**summary, "complaint_lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "complaints")},
     )
     yield dg.MaterializeResult(
         asset_key=RAW_PLATFORMS,
@@ -153,7 +177,6 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
         metadata={
             "files_recorded": len(report.files),
             **summary,
-            "ignored_files": dg.MetadataValue.json(report.ignored),
             "files": _files_table(report),
         },
     )

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.periods import require_rated_period
+
 DIMENSIONS = ("problem_type", "province", "gender", "amount_band")
 PERIOD_TYPE_ORDER = {"year": 0, "half": 1, "quarter": 2, "month": 3}
 
@@ -59,6 +61,7 @@ def load(serving_db: Path, year: int, domain: str) -> ReportData:
     key = str(year)
     params = {"domain": domain, "period": key}
     with duckdb.connect(str(serving_db), read_only=True) as con:
+        require_rated_period(con, key)
         board = _records(con, """
             SELECT b.rank, b.platform, r.reply_rate, r.timeliness, r.satisfaction,
                    b.composite_index, b.rating, b.n_complaints

@@ -1,13 +1,23 @@
 """Errors a user can cause end in one readable message and their own exit code,
 never a Python traceback."""
 
+import errno
+import json
 import os
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
-from orchestration.cli import EXIT_BAD_CONFIG, EXIT_DATA_DIR_UNUSABLE, EXIT_NOT_BUILT, EXIT_USAGE
+from orchestration.cli import (
+    EXIT_BAD_CONFIG,
+    EXIT_DATA_DIR_UNUSABLE,
+    EXIT_INTERRUPTED,
+    EXIT_NOT_BUILT,
+    EXIT_USAGE,
+)
 from orchestration.paths import DATA_DIR_ENV
 
 
@@ -20,6 +30,8 @@ def tousu(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     (("build",), {"TOUSU_DUCKDB_MEMORY_LIMIT": "lots"}, EXIT_BAD_CONFIG, "TOUSU_DUCKDB_MEMORY_LIMIT='lots'"),
     (("build",), {"TOUSU_DUCKDB_THREADS": "-3"}, EXIT_BAD_CONFIG, "TOUSU_DUCKDB_THREADS"),
     (("build",), {DATA_DIR_ENV: "{file}/data"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: Not a directory"),
+    (("build",), {DATA_DIR_ENV: "{file}"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: it is not a directory"),
+    (("board",), {DATA_DIR_ENV: "{file}"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: it is not a directory"),
     (("board",), {DATA_DIR_ENV: "{tmp}/never-built"}, EXIT_NOT_BUILT, "run `tousu build` first"),
     (("trace", "--platform", "x", "--period", "2024"), {DATA_DIR_ENV: "{tmp}/never-built"}, EXIT_NOT_BUILT, "first"),
     (("board", "--kind", "nonsense"), {}, EXIT_USAGE, "invalid choice"),
@@ -46,3 +58,51 @@ def test_a_project_dbt_cannot_parse_is_a_configuration_error(monkeypatch, capsys
     monkeypatch.setattr(cli, "_build", lambda *args, **kwargs: manifest.ensure_manifest())
     assert cli.main(["build"]) == EXIT_BAD_CONFIG
     assert "rate_second_half" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("args", [("board",), ("report", "--year", "2024"),
+                                  ("trace", "--platform", "x", "--period", "2024")])
+def test_read_only_commands_never_create_the_data_directory(tmp_path, args):
+    result = tousu(*args, env={DATA_DIR_ENV: str(tmp_path / "nowhere")})
+    assert result.returncode == EXIT_NOT_BUILT and "run `tousu build` first" in result.stderr
+    assert not (tmp_path / "nowhere").exists()
+
+
+def test_an_empty_data_dir_variable_means_the_default(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "board"], cwd=tmp_path,
+                            env={**os.environ, DATA_DIR_ENV: ""}, capture_output=True, text=True, timeout=120)
+    assert result.returncode == EXIT_NOT_BUILT and f"nothing built yet in {tmp_path / 'data'}" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_disk_is_a_message_naming_the_path_not_a_traceback(monkeypatch, capsys):
+    from orchestration import cli
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/logs/build.log")
+
+    monkeypatch.setattr(cli, "_build", full)
+    assert cli.main(["build"]) == EXIT_DATA_DIR_UNUSABLE
+    err = capsys.readouterr().err
+    assert "cannot write /data/logs/build.log: No space left on device" in err and "as the last finished step" in err
+
+
+def test_ctrl_c_says_interrupted_exits_130_and_the_next_build_completes(tmp_path):
+    data_dir = tmp_path / "data"
+    (data_dir / "landing").mkdir(parents=True)
+    (data_dir / "landing" / "complaints-2024-03-01.jsonl").write_text(json.dumps({
+        "complaint_id": "C1", "updated_at": "2024-03-01 10:00:00", "submitted_at": "2024-03-01 09:00:00",
+        "platform": "分期乐", "domain": "金融科技", "status": "未审核"}, ensure_ascii=False) + "\n")
+    build = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "build"], start_new_session=True,
+                             env={**os.environ, DATA_DIR_ENV: str(data_dir)}, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (data_dir / "logs" / "dbt").exists() and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)  # interrupt once dbt runs models: the middle of the build
+    os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
+    out, err = build.communicate(timeout=120)
+    assert build.returncode == EXIT_INTERRUPTED, err
+    assert "tousu: interrupted" in err and "Traceback" not in err + out
+    again = tousu("build", env={DATA_DIR_ENV: str(data_dir)})
+    assert again.returncode == 0, again.stderr

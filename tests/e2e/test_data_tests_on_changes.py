@@ -33,7 +33,7 @@ def _failures_of_newest_build(data_dir: DataDir, test_name: str) -> int:
     return result["failures"]
 
 
-def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_other_code(tmp_path):
+def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_other_code(tmp_path, capsys):
     source = tmp_path / "sample"
     generate(source, n_complaints=300)
     data_dir = DataDir(tmp_path / "data").create()
@@ -50,8 +50,14 @@ def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_oth
     # fails), one among rows the test passed on (out of its scope).
     _plant_duplicate_evaluation(warehouse, "DESC", "now()")
     _plant_duplicate_evaluation(warehouse, "ASC", "source_ingested_at")
+    capsys.readouterr()
     assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
     assert _failures_of_newest_build(data_dir, KEY_TEST) == 1
+    # the message names the landed lines behind the offending rows (issue 14.1)
+    (planted_file, planted_line), = query(warehouse, """
+        SELECT source_file, source_line_no FROM core.fct_evaluations
+        ORDER BY complaint_id DESC LIMIT 1""")
+    assert f"{KEY_TEST}: 1 row(s), from landed lines {planted_file}:{planted_line}" in capsys.readouterr().err
 
     # Records made by other code (another project hash) do not count: every row
     # is tested again, and the old duplicate is found too.

@@ -3,12 +3,16 @@
 import contextlib
 import gzip
 import io
+import os
+import shlex
+import subprocess
+import sys
 
 import pytest
 
 from conftest import query, run_tousu
 from orchestration.cli import EXIT_DBT_FAILED, EXIT_INGESTION_FAILED, EXIT_NOT_BUILT, EXIT_USAGE
-from orchestration.paths import DataDir
+from orchestration.paths import DATA_DIR_ENV, DataDir
 from orchestration.warehouse.serving import current_release
 
 # The months of each platform's table in the reference report.
@@ -71,14 +75,54 @@ def test_every_planted_defect_is_quarantined_and_every_line_accounted_for(demo):
         WHERE n_lines <> n_loaded + n_quarantined + n_blank""") == [(0,)]
 
 
-def test_demo_again_builds_nothing_new_and_boards_print(demo):
+def test_demo_again_says_what_it_did_with_every_line_and_file_and_boards_print(demo):
     data_dir = demo[0]
+    # issue 14.12: a file whose every line is quarantined, a name that fits no
+    # pattern and a directory that does: none may pass unmentioned
+    (data_dir.landing / "complaints-2025-zz-all-bad.jsonl").write_bytes(b"{bad\n" * 7 + b"\n")
+    (data_dir.landing / "complaints-x.csv").write_text("x")
+    (data_dir.landing / "complaints-y.jsonl").mkdir()
     code, output = run_captured(data_dir, "demo")
-    assert code == 0 and "already has files" in output and "0 new file(s)" in output
-    code, output = run_captured(data_dir, "board", "--kind", "complaint", "--domain", "总榜", "--period", "2024-Q1")
+    assert code == 0 and "already has files" in output and "1 new file(s)" in output
+    assert "lines: 0 loaded, 7 quarantined, 1 blank" in output
+    assert "quarantined by reason: invalid_json 7" in output
+    assert "warning: complaints-2025-zz-all-bad.jsonl: every line quarantined (7: invalid_json 7)" in output
+    assert "ignored: complaints-x.csv: name matches no landing pattern" in output
+    assert "ignored: complaints-y.jsonl: not a regular file" in output
+    code, output = run_captured(data_dir, "board", "--domain", "总榜", "--period", "2024-Q1")
     assert code == 0 and "2024-Q1 总榜 投诉榜" in output and "分期乐" in output
-    code, output = run_captured(data_dir, "board", "--period", "1999")
-    assert code == 0 and "no platform" in output
+
+
+def tousu_process(data_dir: DataDir, *args: str, shell_tail: str = "") -> subprocess.CompletedProcess:
+    command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "orchestration.cli", *args]) + shell_tail
+    return subprocess.run(["bash", "-o", "pipefail", "-c", command], env={**os.environ, DATA_DIR_ENV: str(data_dir.root)},
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("board", "--period", "2024-13"), "no period key; valid forms: YYYY (year)"),
+    (("board", "--period", "24"), "no period key"),
+    (("board", "--period", "2024-Q5"), "no period key"),
+    (("board", "--period", "2024-h1"), "no period key"),
+    (("board", "--period", "2099"), "no ratings for period 2099; years with ratings: 2024"),
+    (("board", "--domain", "火星"), "invalid choice: '火星'"),
+    (("board", "--domain", "总榜", "--kind", "rating"), "总榜 has only the complaint board"),
+    (("report", "--year", "1999"), "no ratings for period 1999; years with ratings: 2024"),
+    (("report", "--year", "2024", "--domain", "foo"), "invalid choice: 'foo'"),
+    (("report", "--year", "2024", "--domain", "a/b"), "invalid choice: 'a/b'"),
+    (("trace", "--platform", "分期乐", "--period", "2024-Q9"), "no period key"),
+])
+def test_arguments_that_name_nothing_exit_2_with_the_valid_forms(demo, args, says):
+    result = tousu_process(demo[0], *args)
+    assert result.returncode == EXIT_USAGE and says in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("args", [("board",), ("trace", "--platform", "分期乐", "--period", "2024")])
+def test_a_reader_that_goes_away_is_no_traceback(demo, args):
+    result = tousu_process(demo[0], *args, shell_tail=" | head -1")
+    assert result.stdout.count("\n") == 1
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
 
 
 def test_a_failing_dbt_test_exits_4_and_leaves_serving_alone(demo, tmp_path):
@@ -117,6 +161,24 @@ def test_generate_is_deterministic_and_checks_its_arguments(tmp_path):
     assert names == sorted(p.name for p in (tmp_path / "b").iterdir()) and len(names) > 100
     assert all((tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes() for n in names)
     assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "c"), "--complaints", "10") == EXIT_USAGE
+    # issue 14.11: never over existing files unless told, never over ingested ones
+    before = {n: (tmp_path / "a" / n).stat().st_mtime_ns for n in names}
+    assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "a"), "--complaints", "400", "--seed", "6") == EXIT_USAGE
+    assert {n: (tmp_path / "a" / n).stat().st_mtime_ns for n in names} == before
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == names  # no staging folder left
+    assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "a"), "--complaints", "400", "--seed", "6",
+                     "--force") == 0
+    assert any((tmp_path / "a" / n).read_bytes() != (tmp_path / "b" / n).read_bytes() for n in names)
+
+
+def test_generate_never_overwrites_a_file_the_warehouse_ingested(demo, capsys):
+    data_dir = demo[0]
+    landed = {p.name: p.read_bytes() for p in data_dir.landing.iterdir() if p.is_file()}
+    capsys.readouterr()
+    assert run_tousu(data_dir, "generate", "--out", str(data_dir.landing), "--complaints", "400", "--force") == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "ingested by the warehouse" in err and "… and" in err and err.count("\n  ") == 11
+    assert {p.name: p.read_bytes() for p in data_dir.landing.iterdir() if p.is_file()} == landed
 
 
 def test_annual_summary_and_fintech_distributions_match_the_reference(demo):

@@ -31,7 +31,7 @@ months as (
 periods as (
 
     select
-        year::varchar                                  as period_key,
+        {{ year_key('year') }}                         as period_key,
         'year'                                         as period_type,
         '全年'                                         as period_label,
         make_date(year, 1, 1)                          as period_start,
@@ -42,7 +42,7 @@ periods as (
     union all
 
     select
-        year || '-H' || half,
+        {{ year_key('year') }} || '-H' || half,
         'half',
         case half when 1 then '上半年' else '下半年' end,
         make_date(year, 6 * half - 5, 1),
@@ -53,7 +53,7 @@ periods as (
     union all
 
     select
-        year || '-Q' || quarter,
+        {{ year_key('year') }} || '-Q' || quarter,
         'quarter',
         '第' || ['一', '二', '三', '四'][quarter] || '季度',
         make_date(year, 3 * quarter - 2, 1),
@@ -64,7 +64,7 @@ periods as (
     union all
 
     select
-        year || '-' || lpad(month::varchar, 2, '0'),
+        {{ year_key('year') }} || '-' || lpad(month::varchar, 2, '0'),
         'month',
         month || '月',
         make_date(year, month, 1),
