@@ -55,7 +55,8 @@ DAGSTER_HOME ?= $(DATA_DIR)/dagster
 dagster: install ## the Dagster UI on http://127.0.0.1:3000, with sensor, schedules and the one-writer queue
 	mkdir -p "$(DAGSTER_HOME)"
 	cp deploy/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
-	TOUSU_DATA_DIR="$(DATA_DIR)" DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev -m orchestration.definitions
+	# No -m: pyproject's [tool.dagster] names the module and the code location (tousu).
+	TOUSU_DATA_DIR="$(DATA_DIR)" DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev
 
 clean:
 	rm -rf $(VENV) $(TOOLS) target build logs .pytest_cache

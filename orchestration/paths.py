@@ -36,6 +36,12 @@ class DataDir:
         return self.root / "reports"
 
     @property
+    def ingested_signatures(self) -> Path:
+        """size:mtime of every file in the ledger, as of the last ingestion: what
+        the landing sensor starts from, read without opening the warehouse."""
+        return self.root / "ingested-files.json"
+
+    @property
     def dagster_home(self) -> Path:
         """The Dagster instance of `make dagster` (DAGSTER_HOME), when set up."""
         return self.root / "dagster"

@@ -2,7 +2,8 @@
 
 The sensor never opens the warehouse (a build may be writing it): it compares
 what landing/ holds now with what it saw last time, kept in its cursor as one
-signature (size and mtime) per file name. A file counts once it has not changed
+signature (size and mtime) per file name. Its first cursor is the ledger's
+signatures, which each ingestion writes to `ingested-files.json`. A file counts once it has not changed
 for `LANDING_SETTLE_SECONDS`, so a dump still being copied in is not picked up
 half-written; the build itself skips files it already ingested (by sha256).
 """
@@ -41,6 +42,16 @@ def settled_files(landing: Path, now: float, settle: float) -> dict[str, str]:
     return signatures
 
 
+def ingested_before(signatures_file: Path) -> dict[str, str]:
+    """A first cursor: the files the warehouse has ingested already (as the last
+    ingestion wrote them beside it), so a sensor started on a built data
+    directory does not launch a build for every file in landing/."""
+    try:
+        return json.loads(signatures_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
     """Names that are new, or whose signature changed, since `previous`."""
     return sorted(name for name, signature in current.items() if previous.get(name) != signature)
@@ -53,8 +64,9 @@ def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
     description="Starts build_warehouse when new complaint dumps or registry files land.",
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, data_dir: TousuDataDirResource) -> dg.SensorResult:
-    previous = json.loads(context.cursor) if context.cursor else {}
-    current = settled_files(data_dir.paths().landing, time.time(), settle_seconds())
+    paths = data_dir.paths()
+    previous = json.loads(context.cursor) if context.cursor else ingested_before(paths.ingested_signatures)
+    current = settled_files(paths.landing, time.time(), settle_seconds())
     arrived = new_files(previous, current)
     # Files still settling are left out of the cursor, so they count next time.
     cursor = json.dumps({**previous, **current}, sort_keys=True)

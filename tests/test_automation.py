@@ -1,6 +1,7 @@
 """The landing sensor and the schedules, evaluated with built contexts."""
 
 import datetime as dt
+import gzip
 import json
 import os
 import time
@@ -58,6 +59,24 @@ def test_new_files_start_one_build_and_not_twice(data_dir):
     third, _ = evaluate(data_dir, cursor)
     assert started(third).tags["tousu/new_files"] == "1"
     assert started(third).run_key != first.run_key
+
+
+def test_a_first_tick_on_a_built_data_directory_starts_no_build_for_ingested_files(data_dir):
+    """Issue 14.16: the sensor starts from the ledger's signatures, as the last
+    ingestion wrote them (real ingestion, no dbt)."""
+    from orchestration.assets.ingestion import write_json_atomically
+    from orchestration.ingestion.run import ingest_landing, ingested_signatures
+    from orchestration.warehouse.connection import connect
+
+    land(data_dir, "complaints-2024-01-01.jsonl")
+    land(data_dir, "complaints-2024-01-02.jsonl.gz", content=gzip.compress(b"{}\n"))
+    with connect(data_dir.warehouse) as con:
+        ingest_landing(con, data_dir.landing)
+        write_json_atomically(data_dir.ingested_signatures, ingested_signatures(con))
+    result, cursor = evaluate(data_dir)  # no cursor: a sensor just switched on
+    assert started(result) is None
+    land(data_dir, "complaints-2024-01-03.jsonl")
+    assert started(evaluate(data_dir, cursor)[0]).tags["tousu/new_files"] == "1"
 
 
 def test_a_file_still_being_written_waits_until_it_settles(data_dir, monkeypatch):

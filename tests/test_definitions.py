@@ -76,3 +76,10 @@ def test_the_instance_config_runs_warehouse_writers_one_at_a_time(tmp_path):
         assert pools.pool_granularity.value == "run"
         # runs wait in a queue for the pool instead of starting and failing
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+
+
+def test_every_check_has_a_readable_name():
+    """Issue 14.16: dbt names a test after its values, and non-ASCII values
+    become runs of underscores; such tests carry a `name:` of their own."""
+    names = [key.name for key in defs.resolve_asset_graph().asset_check_keys]
+    assert names and not [name for name in names if "___" in name]

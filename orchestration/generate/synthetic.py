@@ -326,7 +326,8 @@ SELECT
          WHEN {_u('amount_as_text')} < 0.4 THEN to_json(format('{{:,.2f}}', amount) || '元')
          ELSE to_json(amount) END AS amount,
     '投诉「' || name || '」' || problem_type AS title,
-    '用户反映在' || name || '遇到' || problem_type || '问题'
+    -- 「…」: a problem type may end in 问题 itself (退款问题)
+    '用户反映在' || name || '遇到「' || problem_type || '」'
         || coalesce('，涉及金额' || printf('%.2f', amount) || '元', '') || '，请求平台尽快处理。' AS content,
     status,
     CASE WHEN kind >= 2 AND decision = '已移交' THEN fmt_ts(decided_at, u_format) END AS transferred_at,

@@ -27,7 +27,7 @@ class ReportData:
     year: int
     domain: str
     n_complaints: int
-    complaint_board: list[str]
+    complaint_board: list[dict]  # rank, platform, n_complaints
     rating_board: list[dict]
     distribution: dict[str, list[tuple[str, float]]]
     platforms: list[PlatformSection] = field(default_factory=list)
@@ -68,17 +68,17 @@ def load(serving_db: Path, year: int, domain: str) -> ReportData:
             FROM marts.rating_board b JOIN marts.platform_ratings r USING (platform, period_key)
             WHERE b.domain = $domain AND b.period_key = $period
             ORDER BY b.rank, b.n_complaints DESC, b.platform""", params)
-        complaint_board = [row[0] for row in con.execute("""
-            SELECT platform FROM marts.complaint_board
-            WHERE domain = $domain AND period_key = $period ORDER BY rank, platform""", params).fetchall()]
+        complaint_board = _records(con, """
+            SELECT rank, platform, n_complaints FROM marts.complaint_board
+            WHERE domain = $domain AND period_key = $period ORDER BY rank, platform""", params)
         n_complaints = sum(row["n_complaints"] for row in board)
         data = ReportData(year, domain, n_complaints, complaint_board, board,
                           _distribution(con, "domain_distribution", "domain", domain, key))
         on_board = {row["platform"] for row in board}
-        for platform in [p for p in complaint_board if p in on_board]:
+        for platform in [row["platform"] for row in complaint_board if row["platform"] in on_board]:
             member = {"platform": platform, "year": year}
             periods = _records(con, """
-                SELECT period_key, period_type, period_label, period_end, reply_rate, timeliness,
+                SELECT period_key, period_type, period_label, period_end, n_complaints, reply_rate, timeliness,
                        satisfaction, composite_index, rating
                 FROM marts.platform_ratings
                 WHERE platform = $platform AND year(period_start) = $year""", member)

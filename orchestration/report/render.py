@@ -52,11 +52,13 @@ def _overall(data: ReportData) -> list[dict]:
     d = data.distribution
     label = f"{data.year}年度{data.domain}用户投诉"
     genders = {value: share for value, share in d["gender"]}
+    # Each sentence names exactly what its chart shows, in the chart's order.
+    problems, provinces = d["problem_type"][:10], _known(d["province"])[:10]
     return [
-        {"title": "投诉问题类型分布", "chart": charts.bar_chart(f"{label}问题占比图", d["problem_type"][:10]),
-         "sentence": f"{data.year}年{data.domain}用户投诉问题类型TOP10依次为：{_listing(_known(d['problem_type']))}。"},
-        {"title": "投诉地区分布", "chart": charts.bar_chart(f"{label}地区占比图", _known(d["province"])[:10]),
-         "sentence": f"投诉用户聚集地区TOP10依次为：{_listing(_known(d['province']))}。"},
+        {"title": "投诉问题类型分布", "chart": charts.bar_chart(f"{label}问题占比图", problems),
+         "sentence": f"{data.year}年{data.domain}用户投诉问题类型TOP{len(problems)}依次为：{_listing(problems)}。"},
+        {"title": "投诉地区分布", "chart": charts.bar_chart(f"{label}地区占比图", provinces),
+         "sentence": f"投诉用户聚集地区TOP{len(provinces)}依次为：{_listing(provinces)}。"},
         {"title": "投诉用户性别分布", "chart": charts.pie_chart(f"{label}性别占比图", d["gender"]),
          "sentence": f"男性用户投诉比例为{pct(genders.get('男', 0))}，女性用户投诉比例为{pct(genders.get('女', 0))}。"},
         {"title": "投诉金额区间分布", "chart": charts.bar_chart(f"{label}金额占比图", d["amount_band"]),
