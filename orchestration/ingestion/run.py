@@ -101,6 +101,7 @@ def ingest_landing(
     if batches:
         with settling_row_group_merges(con):
             _load_complaint_batch(con, batches[-1], ingested_at, contents)
+    contents.record_deferred()
     return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
 
 
@@ -108,35 +109,53 @@ class _ContentSeen:
     """Duplicates: a file whose bytes equal a file of the same kind loaded
     before, or earlier in this run. Kinds apart, so an empty registry is never
     a "duplicate" of an empty dump. The sha256 is the one of the bytes read
-    for loading, known only once a file has been read."""
+    for loading, known only once a file has been read. A duplicate of a file
+    of this run is recorded only once that file's own transaction committed
+    (`record_deferred`), so a crash between the two never leaves a duplicate
+    pointing at content that was not loaded."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime):
         self._con, self._ingested_at = con, ingested_at
-        self._this_run: dict[tuple[str, str], str] = {}
+        self._this_run: dict[tuple[str, str], FileOutcome] = {}
+        self._deferred: list[tuple[FileOutcome, FileOutcome]] = []
 
     def would_duplicate(self, outcome: FileOutcome) -> str | None:
         """The file first loaded with this file's kind and content, if any."""
-        original = self._this_run.get((outcome.kind, outcome.sha256))
-        if original is None:
-            found = self._con.execute(
-                "SELECT source_file FROM audit.ingested_files"
-                " WHERE sha256 = $sha AND kind = $kind AND status = 'loaded' ORDER BY ingested_at LIMIT 1",
-                {"sha": outcome.sha256, "kind": outcome.kind},
-            ).fetchall()
-            original = found[0][0] if found else None
-        return original
+        first = self._this_run.get((outcome.kind, outcome.sha256))
+        if first is not None:
+            return first.source_file
+        found = self._con.execute(
+            "SELECT source_file FROM audit.ingested_files"
+            " WHERE sha256 = $sha AND kind = $kind AND status = 'loaded' ORDER BY ingested_at LIMIT 1",
+            {"sha": outcome.sha256, "kind": outcome.kind},
+        ).fetchall()
+        return found[0][0] if found else None
 
     def is_duplicate(self, outcome: FileOutcome) -> bool:
-        """True (and the duplicate recorded) when the content was loaded before;
-        else the content is claimed by this file."""
+        """True (and the duplicate recorded, or its record deferred) when the
+        content was loaded before; else the content is claimed by this file."""
         original = self.would_duplicate(outcome)
         if original is None:
-            self._this_run[(outcome.kind, outcome.sha256)] = outcome.source_file
+            self._this_run[(outcome.kind, outcome.sha256)] = outcome
             return False
         _reset_counts(outcome)
         outcome.status, outcome.duplicate_of = "duplicate", original
-        _record(self._con, [outcome], self._ingested_at)  # one INSERT: atomic by itself
+        first = self._this_run.get((outcome.kind, outcome.sha256))
+        if first is not None:
+            self._deferred.append((outcome, first))
+        else:
+            _record(self._con, [outcome], self._ingested_at)  # one INSERT: atomic by itself
         return True
+
+    def record_deferred(self) -> None:
+        """Record the duplicates of this run's files, now that those loaded;
+        one whose original did not load is loaded by the next build instead."""
+        for outcome, first in self._deferred:
+            if first.status == "loaded":
+                _record(self._con, [outcome], self._ingested_at)
+            else:
+                outcome.status, outcome.duplicate_of = "postponed", None
+                outcome.error = f"same content as {first.source_file}, which did not load; read again next build"
 
 
 # Row-group merges the settling checkpoint may do: far more than a 10M load
