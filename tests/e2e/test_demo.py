@@ -272,6 +272,21 @@ def test_demo_writes_a_self_contained_report_a_reader_can_read(demo, tmp_path):
     assert cases == ["一", "二", "三"]
     assert re.search(r"的\S+(先生|女士|某|匿名用户)投诉称", html_lib.unescape(section))
 
+    # issue 14.17: the 投诉榜 as a table with counts, 投诉量 per period, titles
+    # that fit any domain, sentences that name what their charts show
+    board_rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td[^>]*>(\d+)</td></tr>",
+                            dom[dom.index('id="complaint-board"'):])
+    complaints = dict(query(data_dir.serving / "warehouse.duckdb", """
+        SELECT platform, n_complaints FROM marts.complaint_board WHERE domain = '金融科技' AND period_key = '2024'"""))
+    assert {platform: int(n) for _, platform, n in board_rows} == complaints
+    assert re.search(r"<td>2024年</td><td>全年</td><td[^>]*>120</td>", section)  # 分期乐's 投诉量
+    assert "电商消费" not in text and "分期乐2024年金融科技消费评级数据" in text
+    assert "问题问题" not in text
+    problem_chart = dom[dom.index("问题占比图"):dom.index("地区占比图")]
+    charted = re.findall(r"<text[^>]*>([^<0-9%][^<]*)</text>", problem_chart)
+    sentence = re.search(r"问题类型TOP\d+依次为：([^。]+)。", text).group(1)
+    assert [item.split("（")[0] for item in sentence.split("、")] == charted and "其他" in charted
+
     screenshot = tmp_path / "report.png"
     chromium(f"--screenshot={screenshot}", "--window-size=1000,2400", report.as_uri(), profile=tmp_path / "profile")
     assert screenshot.stat().st_size > 50_000
