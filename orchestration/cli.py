@@ -372,7 +372,8 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
             raise
-        print(f"tousu: cannot write {error.filename or 'to the data directory'}: {error.strerror}; "
+        where = error.filename or f"in the data directory {DataDir.from_env().root}"
+        print(f"tousu: cannot write {where}: {error.strerror}; "
               "each step commits all or nothing, so the warehouse and serving/ are as the last "
               "finished step left them: free space (or fix permissions) and run it again", file=sys.stderr)
         return EXIT_DATA_DIR_UNUSABLE

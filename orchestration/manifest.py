@@ -9,7 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from orchestration.project import DBT_PROFILES_DIR, REPO_ROOT, tousu_dbt_project
+from orchestration.paths import DBT_PROFILES_DIR, REPO_ROOT
+
+# dagster-dbt is imported only where the manifest is needed: the CLI imports this
+# module for DbtProjectInvalid, and its read commands must start fast.
 
 # What the manifest is made from: editing any of these makes it stale.
 SOURCES = ("dbt_project.yml", "models", "seeds", "dbt_project")
@@ -27,6 +30,8 @@ def _newest_source_mtime() -> float:
 
 
 def is_fresh() -> bool:
+    from orchestration.project import tousu_dbt_project
+
     manifest = Path(tousu_dbt_project.manifest_path)
     return manifest.exists() and manifest.stat().st_mtime >= _newest_source_mtime()
 
@@ -49,6 +54,8 @@ def ensure_manifest() -> Path:
             text = re.sub(r"\x1b\[[0-9;]*m|^\d{2}:\d{2}:\d{2}\s+", "", result.stdout + result.stderr, flags=re.M)
             message = "\n".join(line for line in text.splitlines() if line.strip())
             raise DbtProjectInvalid(f"dbt cannot parse the project ({REPO_ROOT / 'dbt_project.yml'}):\n{message}")
+    from orchestration.project import tousu_dbt_project
+
     return Path(tousu_dbt_project.manifest_path)
 
 

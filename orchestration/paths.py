@@ -9,6 +9,10 @@ from pathlib import Path
 
 DATA_DIR_ENV = "TOUSU_DATA_DIR"
 
+# The repository root is the dbt project's root; the rest of it is in dbt_project/.
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROFILES_DIR = REPO_ROOT / "dbt_project"
+
 
 @dataclass(frozen=True)
 class DataDir:

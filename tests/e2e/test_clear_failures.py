@@ -106,3 +106,37 @@ def test_ctrl_c_says_interrupted_exits_130_and_the_next_build_completes(tmp_path
     assert "tousu: interrupted" in err and "Traceback" not in err + out
     again = tousu("build", env={DATA_DIR_ENV: str(data_dir)})
     assert again.returncode == 0, again.stderr
+
+
+def test_a_really_full_disk_fails_with_the_path_and_loads_nothing_half(tmp_path):
+    """A build on a 2 MiB file system of its own (a private mount namespace, so
+    nothing outside the test sees it): whatever write fails first, the message
+    names it, there is no traceback, and no file is half-ingested."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    lines = [json.dumps({
+        "complaint_id": f"C{n}", "updated_at": "2024-03-01 10:00:00", "submitted_at": "2024-03-01 09:00:00",
+        "platform": "分期乐", "domain": "金融科技", "status": "未审核", "content": "投诉" * 400},
+        ensure_ascii=False) for n in range(400)]
+    landing_source = tmp_path / "landing"
+    landing_source.mkdir()
+    (landing_source / "complaints-2024-03-01.jsonl").write_text("\n".join(lines) + "\n")
+    script = f"""
+        mount -t tmpfs -o size=2m tmpfs {mount} || exit 77
+        mkdir {mount}/data && cp -r {landing_source} {mount}/data/landing
+        TOUSU_DATA_DIR={mount}/data {sys.executable} -m orchestration.cli build
+        code=$?
+        {sys.executable} -c "import duckdb; c = duckdb.connect('{mount}/data/warehouse.duckdb', read_only=True); \\
+            print('ledger', c.execute('SELECT count(*) FROM audit.ingested_files').fetchall()[0][0], \\
+                  c.execute('SELECT count(*) FROM raw.complaints').fetchall()[0][0])" 2>/dev/null
+        exit $code
+    """
+    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
+                            capture_output=True, text=True, timeout=300, cwd=os.getcwd())
+    if result.returncode == 77 or "unshare failed" in result.stderr:
+        pytest.skip(f"no private tmpfs here: {result.stderr.strip()}")
+    assert result.returncode not in (0, 1), result.stdout + result.stderr
+    assert "No space left on device" in result.stderr and "Traceback" not in result.stderr + result.stdout
+    assert f"{mount}/data" in result.stderr  # the path it could not write
+    # the ledger and raw agree: the file is all in or all out
+    assert "ledger 0 0" in result.stdout or "ledger 1 400" in result.stdout, result.stdout
