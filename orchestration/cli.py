@@ -24,7 +24,7 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout went away (`| head`)
 
 # Commands that only read: they never create the data directory.
-READ_ONLY_COMMANDS = ("board", "report", "trace")
+READ_ONLY_COMMANDS = ("audit", "board", "report", "trace")
 
 FAILED_STEP_EXIT = {
     "landing_ingestion": (EXIT_INGESTION_FAILED, "ingestion failed"),
@@ -89,6 +89,13 @@ def _warnings(outcome) -> None:
 
 
 def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None:
+    from orchestration.build_state import nothing_new
+
+    release = None if full_refresh else nothing_new(data_dir)
+    if release:
+        print(f"nothing new: no new or changed landing file, and the code is the last build's; "
+              f"serving release {release} stays")
+        return
     from orchestration.build import run_build
 
     outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh)
@@ -102,7 +109,9 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None
           f"{ingestion.get('duplicate_files', 0)} duplicate(s)")
     for line in ingestion_summary(ingestion):
         print(line)
-    print(f"{outcome.n_checks_passed} checks passed; serving release {serving.get('release')}")
+    warned = f", {len(outcome.warned_checks)} warned" if outcome.warned_checks else ""
+    print(f"checks: {outcome.n_checks_passed} passed{warned} of "
+          f"{outcome.n_checks_passed + len(outcome.warned_checks)} run; serving release {serving.get('release')}")
 
 
 TOP_REASONS = 5
@@ -240,6 +249,47 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_audit(args: argparse.Namespace) -> int:
+    import json
+
+    from orchestration import ledger
+    from orchestration.boards import format_table
+    from orchestration.ingestion.landing import scan
+
+    data_dir = DataDir.from_env()
+    found = ledger.current(data_dir.warehouse, data_dir.ledger_snapshot)
+    if found is None:
+        raise CliError(f"nothing ingested yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
+    ignored = [{"name": i.name, "why": i.why} for i in scan(data_dir.landing).ignored]
+    if args.json:
+        keys = ("source_file", "sha256", "n_lines", "n_loaded", "n_quarantined", "n_blank", "status",
+                "kind", "duplicate_of", "ingested_at")
+        print(json.dumps({"as_of": found["as_of"], "files": [{k: f[k] for k in keys} for f in found["files"]],
+                          "quarantine_reasons": found["quarantine_reasons"], "ignored_files": ignored,
+                          "purges": found["purges"]}, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    files = found["files"]
+    print(f"ledger of {data_dir.root} as of {found['as_of']}: {len(files)} file(s)")
+    print(format_table(
+        ("source_file", "status", "n_lines", "n_loaded", "n_quarantined", "n_blank", "ingested_at", "sha256"),
+        [(f["source_file"], f["status"] + (f" of {f['duplicate_of']}" if f["duplicate_of"] else ""),
+          *("" if f[c] is None else f[c] for c in ("n_lines", "n_loaded", "n_quarantined", "n_blank")),
+          f["ingested_at"][:19], f["sha256"]) for f in files]))
+    loaded = [f for f in files if f["status"] == "loaded"]
+    print(f"\nlines: {sum(f['n_lines'] for f in loaded):,} = {sum(f['n_loaded'] for f in loaded):,} loaded"
+          f" + {sum(f['n_quarantined'] for f in loaded):,} quarantined + {sum(f['n_blank'] for f in loaded):,} blank")
+    print("\nquarantined by reason:")
+    print(format_table(("reason", "lines"), list(found["quarantine_reasons"].items())) if found["quarantine_reasons"]
+          else "  none")
+    print("\nignored in landing/:" + ("" if ignored else " none"))
+    for item in ignored:
+        print(f"  {item['name']}: {item['why']}")
+    print("\npurges:" + ("" if found["purges"] else " none"))
+    for purge in found["purges"]:
+        print(f"  {purge['purged_at'][:19]}: {purge['complaints']} complaint(s), {purge['lines']} line(s)")
+    return EXIT_OK
+
+
 def _cmd_demo(args: argparse.Namespace) -> int:
     from orchestration.generate.synthetic import DEFAULT_YEAR, generate
 
@@ -320,8 +370,14 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("--csv", action="store_true", help="CSV instead of a table")
     trace.set_defaults(func=_cmd_trace)
 
+    audit = commands.add_parser("audit", help="print the ledger: every landed file with its sha256 and line "
+                                               "counts, quarantine by reason, ignored files, purges")
+    audit.add_argument("--json", action="store_true",
+                       help="one JSON object: files, quarantine_reasons, ignored_files, purges")
+    audit.set_defaults(func=_cmd_audit)
+
     demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board, write the report")
-    demo.add_argument("-v", "--verbose", action="store_true")
+    demo.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     demo.set_defaults(func=_cmd_demo)
     return top
 

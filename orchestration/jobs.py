@@ -5,6 +5,8 @@ import dagster as dg
 from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
 from orchestration.assets.serving import serving_marts
 from orchestration.build import BUILD_JOB_NAME
+from orchestration.build_state import nothing_new
+from orchestration.resources import TousuDataDirResource
 
 PUBLISH_JOB_NAME = "publish_ratings"
 REFRESH_JOB_NAME = "refresh_warehouse"
@@ -33,14 +35,20 @@ publish_job = dg.define_asset_job(
                 "marts.published_ratings, then refresh serving/.",
 )
 
-daily_build_schedule = dg.ScheduleDefinition(
+@dg.schedule(
     name="daily_build",
     job=build_job,
     cron_schedule="0 2 * * *",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    description="Build every night at 02:00 Shanghai time, after the day's dumps have landed.",
+    description="Build every night at 02:00 Shanghai time, after the day's dumps have landed; "
+                "skipped when nothing landed and the code is the last build's.",
 )
+def daily_build_schedule(context: dg.ScheduleEvaluationContext, data_dir: TousuDataDirResource):
+    release = nothing_new(data_dir.paths())
+    if release:
+        return dg.SkipReason(f"nothing new since the build of serving release {release}")
+    return dg.RunRequest()
 
 
 # The last month that has ended, on the 8th at 06:00 Shanghai time: replies count

@@ -40,10 +40,16 @@ class DataDir:
         return self.root / "reports"
 
     @property
-    def ingested_signatures(self) -> Path:
-        """size:mtime of every file in the ledger, as of the last ingestion: what
-        the landing sensor starts from, read without opening the warehouse."""
-        return self.root / "ingested-files.json"
+    def ledger_snapshot(self) -> Path:
+        """The ledger as of the last ingestion or purge (orchestration/ledger.py):
+        read by `tousu audit` while a build holds the warehouse, and by the
+        landing sensor, which never opens it."""
+        return self.root / "ledger.json"
+
+    @property
+    def last_build(self) -> Path:
+        """What the last successful build ran (orchestration/build_state.py)."""
+        return self.root / "last-build.json"
 
     @property
     def dagster_home(self) -> Path:

@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
+from orchestration import ledger
 from orchestration.build import BuildOutcome, run_writer_job
 from orchestration.paths import DataDir
 from orchestration.warehouse import serving
@@ -81,6 +82,7 @@ def purge_complaints(data_dir: DataDir, complaint_ids: list[str], verbose: bool 
                 files.update(f for f, _ in raw + quarantined)
             con.commit()
             con.execute("CHECKPOINT")
+            ledger.write(data_dir.ledger_snapshot, ledger.read(con))
         result.landing_files = sorted(name for name in files if (data_dir.landing / name).exists())
         run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": True}}}}
         result.outcome = run_writer_job(data_dir, REFRESH_JOB_NAME, run_config, verbose=verbose, log_name="purge")

@@ -2,8 +2,10 @@
 
 The sensor never opens the warehouse (a build may be writing it): it compares
 what landing/ holds now with what it saw last time, kept in its cursor as one
-signature (size and mtime) per file name. Its first cursor is the ledger's
-signatures, which each ingestion writes to `ingested-files.json`. A file counts once it has not changed
+signature (size and mtime) per file name. Its first cursor is the signatures of
+the files already ingested, from the ledger snapshot each ingestion writes
+(`ledger.json`), so a sensor switched on over a built data directory starts no
+build. A file counts once it has not changed
 for `LANDING_SETTLE_SECONDS`, so a dump still being copied in is not picked up
 half-written; the build itself skips files it already ingested (by sha256).
 """
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration import ledger
 from orchestration.assets.ingestion import LANDING_FILES
 from orchestration.jobs import build_job
 from orchestration.ingestion.landing import scan
@@ -42,16 +45,6 @@ def settled_files(landing: Path, now: float, settle: float) -> dict[str, str]:
     return signatures
 
 
-def ingested_before(signatures_file: Path) -> dict[str, str]:
-    """A first cursor: the files the warehouse has ingested already (as the last
-    ingestion wrote them beside it), so a sensor started on a built data
-    directory does not launch a build for every file in landing/."""
-    try:
-        return json.loads(signatures_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
 def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
     """Names that are new, or whose signature changed, since `previous`."""
     return sorted(name for name, signature in current.items() if previous.get(name) != signature)
@@ -65,7 +58,7 @@ def new_files(previous: dict[str, str], current: dict[str, str]) -> list[str]:
 )
 def landing_files_sensor(context: dg.SensorEvaluationContext, data_dir: TousuDataDirResource) -> dg.SensorResult:
     paths = data_dir.paths()
-    previous = json.loads(context.cursor) if context.cursor else ingested_before(paths.ingested_signatures)
+    previous = json.loads(context.cursor) if context.cursor else ledger.signatures(ledger.load(paths.ledger_snapshot))
     current = settled_files(paths.landing, time.time(), settle_seconds())
     arrived = new_files(previous, current)
     # Files still settling are left out of the cursor, so they count next time.

@@ -64,15 +64,15 @@ def test_new_files_start_one_build_and_not_twice(data_dir):
 def test_a_first_tick_on_a_built_data_directory_starts_no_build_for_ingested_files(data_dir):
     """Issue 14.16: the sensor starts from the ledger's signatures, as the last
     ingestion wrote them (real ingestion, no dbt)."""
-    from orchestration.assets.ingestion import write_json_atomically
-    from orchestration.ingestion.run import ingest_landing, ingested_signatures
+    from orchestration import ledger
+    from orchestration.ingestion.run import ingest_landing
     from orchestration.warehouse.connection import connect
 
     land(data_dir, "complaints-2024-01-01.jsonl")
     land(data_dir, "complaints-2024-01-02.jsonl.gz", content=gzip.compress(b"{}\n"))
     with connect(data_dir.warehouse) as con:
         ingest_landing(con, data_dir.landing)
-        write_json_atomically(data_dir.ingested_signatures, ingested_signatures(con))
+        ledger.write(data_dir.ledger_snapshot, ledger.read(con))
     result, cursor = evaluate(data_dir)  # no cursor: a sensor just switched on
     assert started(result) is None
     land(data_dir, "complaints-2024-01-03.jsonl")
@@ -105,13 +105,23 @@ def test_the_sensor_targets_the_build_and_runs_by_default():
     assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
 
 
-def test_the_daily_schedule_builds_at_two_in_shanghai():
+def test_the_daily_schedule_builds_at_two_in_shanghai_unless_nothing_is_new(data_dir, monkeypatch):
+    from orchestration import jobs
+
     schedule = defs.resolve_schedule_def("daily_build")
-    context = dg.build_schedule_context(
-        scheduled_execution_time=dt.datetime(2025, 3, 4, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))))
-    requests = list(schedule.evaluate_tick(context).run_requests)
-    assert len(requests) == 1 and schedule.job_name == "build_warehouse"
+
+    def tick():
+        with dg.build_schedule_context(
+            scheduled_execution_time=dt.datetime(2025, 3, 4, 2, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
+            resources={"data_dir": TousuDataDirResource(data_dir=str(data_dir.root))},
+        ) as context:
+            return schedule.evaluate_tick(context)
+
+    assert len(list(tick().run_requests)) == 1 and schedule.job_name == "build_warehouse"
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    monkeypatch.setattr(jobs, "nothing_new", lambda paths: "20250303T020000-abc")
+    skipped = tick()
+    assert not skipped.run_requests and "nothing new" in skipped.skip_message
 
 
 @pytest.mark.parametrize(("when", "partition"), [

@@ -1,7 +1,6 @@
 """Landing files → raw tables, as one Dagster multi-asset."""
 
 import datetime as dt
-import json
 from collections import Counter
 
 import dagster as dg
@@ -13,15 +12,11 @@ from orchestration.assets.ingestion_checks import (
     freshness_policies,
     reconcile,
 )
-from orchestration.ingestion.run import IngestionReport, ingest_landing, ingested_signatures
+from orchestration.build_state import forget_success
+from orchestration import ledger
+from orchestration.ingestion.run import IngestionReport, ingest_landing
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
-
-
-def write_json_atomically(path, value) -> None:
-    staged = path.with_name(f".{path.name}.tmp")
-    staged.write_text(json.dumps(value, sort_keys=True), encoding="utf-8")
-    staged.replace(path)
 
 LANDING_FILES = dg.AssetKey(["landing", "files"])
 RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
@@ -147,9 +142,10 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
                       warehouse_writer: WarehouseWriterResource):
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
+    forget_success(paths)  # until this build succeeds, the next one has work to do
     with connect(paths.warehouse) as con:
         report = ingest_landing(con, paths.landing)
-        write_json_atomically(paths.ingested_signatures, ingested_signatures(con))
+        ledger.write(paths.ledger_snapshot, ledger.read(con))
         loaded_now = [f.source_file for f in report.of("loaded")]
         checks = [reconcile(con, loaded_now, AUDIT_INGESTED_FILES)]
         now = dt.datetime.now(dt.timezone.utc)

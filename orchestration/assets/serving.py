@@ -3,6 +3,8 @@
 import dagster as dg
 
 from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
+from orchestration.build import BUILD_JOB_NAME
+from orchestration.build_state import record_success
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse import serving
 
@@ -25,6 +27,9 @@ def serving_marts(context: dg.AssetExecutionContext, data_dir: TousuDataDirResou
     paths = data_dir.paths()
     release = serving.publish(paths.warehouse, paths.serving)
     context.log.info(f"serving release {release.release_id}: {release.tables}")
+    if context.run.job_name == BUILD_JOB_NAME:
+        # the end of a successful build: the next one may find nothing to do
+        record_success(paths, release.release_id)
     return dg.MaterializeResult(
         metadata={"release": release.release_id, "path": str(release.path), "row_counts": release.tables}
     )

@@ -186,13 +186,6 @@ def settling_row_group_merges(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
         con.execute(f"SET max_vacuum_tasks = {int(limit)}")
 
 
-def ingested_signatures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
-    """`size:mtime_ns` of every file in the ledger (the landing sensor's form)."""
-    return {name: f"{size}:{mtime}" for name, size, mtime in con.execute(
-        "SELECT source_file, size_bytes, mtime_ns FROM audit.ingested_files WHERE size_bytes IS NOT NULL"
-    ).fetchall()}
-
-
 def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.datetime:
     """`now`, or just after the latest earlier ingestion if the clock says
     otherwise: the incremental models read the lines ingested after the newest

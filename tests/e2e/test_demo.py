@@ -348,3 +348,34 @@ def test_a_dagster_run_fails_before_any_step_while_another_writes(writer_held_el
     init_failure = next(e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE")
     assert "another build or publication is writing" in init_failure.event_specific_data.error.message
     assert not data_dir.warehouse.exists()
+
+
+def test_audit_prints_the_ledger_and_reads_while_a_build_holds_the_warehouse(demo):
+    """Issue 15.3: `tousu audit --json` is the ledger, quarantine by reason and
+    ignored files; it answers from the ledger snapshot while a writer holds the
+    warehouse (here: a read-write connection, as a build has)."""
+    import json
+
+    import duckdb
+
+    data_dir = demo[0]
+    with duckdb.connect(str(data_dir.warehouse)):
+        as_json = tousu_process(data_dir, "audit", "--json")
+        as_text = tousu_process(data_dir, "audit")
+    assert as_json.returncode == 0 and as_text.returncode == 0, as_json.stderr + as_text.stderr
+    audit = json.loads(as_json.stdout)
+    ledger = query(data_dir.warehouse, """
+        SELECT source_file, sha256, n_lines, n_loaded, n_quarantined, n_blank, status
+        FROM audit.ingested_files ORDER BY source_file""")
+    keys = ("source_file", "sha256", "n_lines", "n_loaded", "n_quarantined", "n_blank", "status")
+    assert [tuple(f[k] for k in keys) for f in audit["files"]] == ledger
+    assert audit["quarantine_reasons"] == dict(query(data_dir.warehouse,
+                                                     "SELECT reason, count(*) FROM audit.quarantine GROUP BY 1"))
+    assert {"name": "complaints-x.csv", "why": "name matches no landing pattern "
+            "(complaints-*.jsonl[.gz], platforms-*.csv)"} in audit["ignored_files"]
+    n_lines, n_loaded, n_quarantined, n_blank = query(data_dir.warehouse, """
+        SELECT sum(n_lines), sum(n_loaded), sum(n_quarantined), sum(n_blank)
+        FROM audit.ingested_files WHERE status = 'loaded'""")[0]
+    assert (f"lines: {n_lines:,} = {n_loaded:,} loaded + {n_quarantined:,} quarantined + {n_blank:,} blank"
+            in as_text.stdout)
+    assert f"ledger of {data_dir.root}" in as_text.stdout and "quarantined by reason:" in as_text.stdout

@@ -1,6 +1,7 @@
 """A landing zone written from SPEC alone, arriving over three builds: every line
 accounted for as SPEC says, and platform_ratings agreeing with the rules to 1e-9."""
 
+import os
 import shutil
 
 import pytest
@@ -8,6 +9,7 @@ import pytest
 from conftest import query, run_tousu
 from foreign_landing import write_foreign_landing
 from orchestration.paths import DataDir
+from orchestration.warehouse.serving import current_release
 from spec_oracle import ratings, read_landing
 
 MART_COLUMNS = ("platform, domain, period_key, period_type, period_label, period_start, period_end, "
@@ -86,12 +88,22 @@ def test_several_builds_give_the_marts_of_one_build(foreign):
         assert query(incremental.warehouse, sql) == query(at_once.warehouse, sql), table
 
 
-def test_building_again_changes_nothing(foreign):
+def test_building_again_changes_nothing(foreign, capsys):
     _, incremental, _, _ = foreign
     snapshot = "SELECT * FROM marts.platform_ratings ORDER BY ALL"
     before = query(incremental.warehouse, snapshot)
     files_before = query(incremental.warehouse, "SELECT count(*) FROM audit.ingested_files")
+    release = current_release(incremental.serving)
+    # nothing landed, same code: no run at all (issue 15.1)
+    capsys.readouterr()
     assert run_tousu(incremental, "build") == 0
+    assert "nothing new" in capsys.readouterr().out and current_release(incremental.serving) == release
+    # a touched file is read again, found unchanged, and the incremental dbt
+    # build that follows changes nothing
+    touched = next(path for path in incremental.landing.iterdir() if path.suffix == ".jsonl")
+    os.utime(touched)
+    assert run_tousu(incremental, "build") == 0
+    assert "nothing new" not in capsys.readouterr().out and current_release(incremental.serving) != release
     assert query(incremental.warehouse, snapshot) == before
     assert query(incremental.warehouse, "SELECT count(*) FROM audit.ingested_files") == files_before
 
