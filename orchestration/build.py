@@ -6,12 +6,14 @@ import contextlib
 import datetime as dt
 import os
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.paths import DATA_DIR_ENV, DataDir
+from orchestration.progress import BuildProgress, ProgressTee
 from orchestration.warehouse.writer import hold_writer
 
 BUILD_JOB_NAME = "build_warehouse"
@@ -62,22 +64,25 @@ def _instance(data_dir: DataDir) -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def run_build(data_dir: DataDir, verbose: bool = False, full_refresh: bool = False) -> BuildOutcome:
+def run_build(data_dir: DataDir, verbose: bool = False, full_refresh: bool = False,
+              progress: str = "quiet") -> BuildOutcome:
     """Ingest, dbt build, serving: one writer at a time per data directory (a
     second build raises WarehouseBusy at once, before touching anything).
     `full_refresh` rebuilds the incremental models from every raw line."""
     from orchestration.assets.dbt import DBT_ASSET_NAME
 
     run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": full_refresh}}}}
-    return run_writer_job(data_dir, BUILD_JOB_NAME, run_config, verbose=verbose, log_name="build")
+    return run_writer_job(data_dir, BUILD_JOB_NAME, run_config, verbose=verbose, log_name="build",
+                          progress=progress)
 
 
 def run_writer_job(data_dir: DataDir, job_name: str, run_config: dict | None = None, *,
                    partition_key: str | None = None, verbose: bool = False,
-                   log_name: str = "run") -> BuildOutcome:
+                   log_name: str = "run", progress: str = "quiet") -> BuildOutcome:
     """Run a job that writes the warehouse, in process, holding the writer lock.
     Unless verbose, dbt's log (which dagster-dbt echoes to stdout) goes to a
-    file in logs/ instead of the terminal."""
+    file in logs/ instead of the terminal, and `progress` ('terminal', 'plain'
+    or 'quiet') says how to show on stderr how far the run is."""
     data_dir.create()
     with hold_writer(data_dir.root):
         os.environ[DATA_DIR_ENV] = str(data_dir.root)
@@ -87,9 +92,14 @@ def run_writer_job(data_dir: DataDir, job_name: str, run_config: dict | None = N
         log_file = data_dir.logs / f"{log_name}-{stamp}-{os.getpid()}.log"
         # dagster-dbt echoes dbt to stdout and Dagster's console logger writes to
         # stderr: both go to the run's log file, so the terminal stays quiet.
-        with log_file.open("w", encoding="utf-8") as log, contextlib.redirect_stdout(log), \
-                contextlib.redirect_stderr(log):
-            outcome = _run_job(data_dir, job_name, run_config or {}, partition_key, "INFO")
+        shown = BuildProgress(progress, sys.stderr)
+        try:
+            with log_file.open("w", encoding="utf-8") as log:
+                tee = ProgressTee(log, shown)
+                with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
+                    outcome = _run_job(data_dir, job_name, run_config or {}, partition_key, "INFO")
+        finally:
+            shown.close()
         outcome.log_file = log_file
         return outcome
 

@@ -88,7 +88,15 @@ def _warnings(outcome) -> None:
         print(f"warning: {check}", file=sys.stderr)
 
 
-def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None:
+def _progress_mode(args: argparse.Namespace) -> str:
+    """How a long run shows how far it is: a live line on a terminal, plain lines
+    when stderr is a file or a pipe, nothing with -q (or -v, which streams the logs)."""
+    if getattr(args, "quiet", False) or getattr(args, "verbose", False):
+        return "quiet"
+    return "terminal" if sys.stderr.isatty() else "plain"
+
+
+def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False, progress: str = "quiet") -> None:
     from orchestration.build_state import nothing_new
 
     release = None if full_refresh else nothing_new(data_dir)
@@ -98,7 +106,7 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False) -> None
         return
     from orchestration.build import run_build
 
-    outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh)
+    outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh, progress=progress)
     ingestion = outcome.materialized.get("raw/complaints", {})
     if not outcome.success:
         what = FAILED_STEP_EXIT.get(outcome.failed_step or "", (1, "build failed"))[1]
@@ -146,7 +154,7 @@ def _built(data_dir: DataDir, needed: Path) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    _build(DataDir.from_env(), args.verbose, args.full_refresh)
+    _build(DataDir.from_env(), args.verbose, args.full_refresh, _progress_mode(args))
     return EXIT_OK
 
 
@@ -299,7 +307,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"generated the default sample: {len(summary.files)} files in {data_dir.landing}")
     else:
         print(f"landing/ already has files: building what is there ({data_dir.landing})")
-    _build(data_dir, args.verbose)
+    _build(data_dir, args.verbose, progress=_progress_mode(args))
     print()
     print(_board_text(data_dir, "rating", "金融科技", str(DEFAULT_YEAR)))
     print()
@@ -333,6 +341,8 @@ def parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="ingest new landing files, dbt build with tests, refresh serving/")
     build.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
+    build.add_argument("-q", "--quiet", action="store_true",
+                       help="no progress on stderr (default: a live line on a terminal, plain lines otherwise)")
     build.add_argument("--full-refresh", action="store_true",
                        help="rebuild the incremental facts from every raw line (published ratings are kept)")
     build.set_defaults(func=_cmd_build)
@@ -378,6 +388,7 @@ def parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board, write the report")
     demo.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
+    demo.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(func=_cmd_demo)
     return top
 

@@ -143,8 +143,12 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
     forget_success(paths)  # until this build succeeds, the next one has work to do
+    def progress(files_read: int, files_to_read: int, lines_read: int) -> None:
+        # the form orchestration/progress.py reads from the log
+        context.log.info(f"ingested {files_read} of {files_to_read} files, {lines_read:,} lines")
+
     with connect(paths.warehouse) as con:
-        report = ingest_landing(con, paths.landing)
+        report = ingest_landing(con, paths.landing, progress=progress)
         ledger.write(paths.ledger_snapshot, ledger.read(con))
         loaded_now = [f.source_file for f in report.of("loaded")]
         checks = [reconcile(con, loaded_now, AUDIT_INGESTED_FILES)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +71,11 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ingest_landing(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, now: dt.datetime | None = None
+    con: duckdb.DuckDBPyConnection, landing_dir: Path, now: dt.datetime | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
 ) -> IngestionReport:
+    """`progress(files_read, files_to_read, lines_read)` is called after each
+    registry and each batch of complaint files."""
     ensure_schema(con)
     ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.timezone.utc))
     landing = scan(landing_dir)
@@ -91,16 +94,27 @@ def ingest_landing(
             pending.append((landing_file, outcome))
 
     contents = _ContentSeen(con, ingested_at)
+    done = 0
+
+    def step_done(n_files: int) -> None:
+        nonlocal done
+        done += n_files
+        if progress:
+            progress(done, len(pending), sum(o.n_lines for _, o in pending))
+
     for landing_file, outcome in pending:
         if landing_file.kind is FileKind.PLATFORMS:
             _load_registry(con, landing_file, ingested_at, outcome, contents)
+            step_done(1)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
     batches = list(_batches(complaint_files))
     for batch in batches[:-1]:
         _load_complaint_batch(con, batch, ingested_at, contents)
+        step_done(len(batch))
     if batches:
         with settling_row_group_merges(con):
             _load_complaint_batch(con, batches[-1], ingested_at, contents)
+        step_done(len(batches[-1]))
     contents.record_deferred()
     return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
 
