@@ -36,6 +36,8 @@ FAILED_STEP_EXIT = {
 
 # The complaint board over every domain.
 OVERALL = "总榜"
+# `report --domain all`: one report per domain.
+ALL_DOMAINS = "all"
 
 
 class CliError(Exception):
@@ -219,21 +221,24 @@ def _cmd_board(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _write_report(data_dir: DataDir, year: int, domain: str) -> None:
+def _write_report(data_dir: DataDir, period_key: str, domain: str) -> None:
+    """One report, or with domain `all` one per domain rated in the period."""
     from orchestration.periods import NoRatings
+    from orchestration.report.data import rated_domains
     from orchestration.report.render import write_report
 
     serving_db = data_dir.serving / "warehouse.duckdb"
     _built(data_dir, serving_db)
     try:
-        path = write_report(serving_db, data_dir.reports, year, domain)
+        domains = rated_domains(serving_db, period_key) if domain == ALL_DOMAINS else [domain]
+        for one in domains:
+            print(f"report: {write_report(serving_db, data_dir.reports, period_key, one)}")
     except NoRatings as error:
         raise CliError(str(error), EXIT_USAGE) from None
-    print(f"report: {path}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    _write_report(DataDir.from_env(), args.year, args.domain)
+    _write_report(DataDir.from_env(), args.period or f"{args.year:04d}", args.domain)
     return EXIT_OK
 
 
@@ -311,14 +316,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     print()
     print(_board_text(data_dir, "rating", "金融科技", str(DEFAULT_YEAR)))
     print()
-    _write_report(data_dir, DEFAULT_YEAR, "金融科技")
+    _write_report(data_dir, str(DEFAULT_YEAR), "金融科技")
     return EXIT_OK
 
 
 def parser() -> argparse.ArgumentParser:
     from orchestration.generate.synthetic import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
     from orchestration.ingestion.schema import DOMAINS
-    from orchestration.periods import PERIOD_KEY_FORMS, period_key
+    from orchestration.periods import PERIOD_KEY_FORMS, period_key, year_number
 
     top = argparse.ArgumentParser(
         prog="tousu",
@@ -368,10 +373,14 @@ def parser() -> argparse.ArgumentParser:
                        help=f"rating board or complaint board (default: rating; complaint for {OVERALL})")
     board.set_defaults(func=_cmd_board)
 
-    report = commands.add_parser("report", help="write the annual report (HTML) into reports/")
-    report.add_argument("--year", type=int, required=True, help="the year to report")
-    report.add_argument("--domain", default="金融科技", choices=DOMAINS, metavar="DOMAIN",
-                        help=f"one of {' '.join(DOMAINS)} (default 金融科技)")
+    report = commands.add_parser("report", help="write the report (HTML) of a year, half, quarter or month "
+                                                 "into reports/<period>-<domain>.html")
+    which = report.add_mutually_exclusive_group(required=True)
+    which.add_argument("--year", type=year_number, help="the year to report (the annual report: --period YYYY)")
+    which.add_argument("--period", type=period_key, help=f"the period to report: {PERIOD_KEY_FORMS}")
+    report.add_argument("--domain", default="金融科技", choices=(*DOMAINS, ALL_DOMAINS), metavar="DOMAIN",
+                        help=f"one of {' '.join(DOMAINS)}, or {ALL_DOMAINS} for one report per domain "
+                             "rated in the period (default 金融科技)")
     report.set_defaults(func=_cmd_report)
 
     trace = commands.add_parser("trace", help="list the complaints behind a rating row, with source file and line")

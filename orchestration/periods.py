@@ -18,6 +18,13 @@ def period_key(text: str) -> str:
     return text
 
 
+def year_number(text: str) -> int:
+    """argparse type: a four-digit year."""
+    if not re.fullmatch(r"\d{4}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is no year; a year has four digits, e.g. 2024")
+    return int(text)
+
+
 class NoRatings(LookupError):
     """A well-formed period (or year) that has no ratings."""
 

@@ -1,4 +1,4 @@
-"""Render the annual report from the marts into one self-contained HTML file."""
+"""Render a period's report from the marts into one self-contained HTML file."""
 
 from __future__ import annotations
 
@@ -45,18 +45,18 @@ def _board_sentence(data: ReportData) -> str:
     for row in data.rating_board:
         by_rating.setdefault(row["rating"], []).append(row["platform"])
     parts = [f"{'、'.join(names)}获“{rating}”" for rating, names in by_rating.items()]
-    return f"在“{data.year}年{data.domain}消费评级榜”中，" + "；".join(parts) + "。" if parts else ""
+    return f"在“{data.period_title}{data.domain}消费评级榜”中，" + "；".join(parts) + "。" if parts else ""
 
 
 def _overall(data: ReportData) -> list[dict]:
     d = data.distribution
-    label = f"{data.year}年度{data.domain}用户投诉"
+    label = f"{data.period_title}{data.domain}用户投诉"
     genders = {value: share for value, share in d["gender"]}
     # Each sentence names exactly what its chart shows, in the chart's order.
     problems, provinces = d["problem_type"][:10], _known(d["province"])[:10]
     return [
         {"title": "投诉问题类型分布", "chart": charts.bar_chart(f"{label}问题占比图", problems),
-         "sentence": f"{data.year}年{data.domain}用户投诉问题类型TOP{len(problems)}依次为：{_listing(problems)}。"},
+         "sentence": f"{data.period_title}{data.domain}用户投诉问题类型TOP{len(problems)}依次为：{_listing(problems)}。"},
         {"title": "投诉地区分布", "chart": charts.bar_chart(f"{label}地区占比图", provinces),
          "sentence": f"投诉用户聚集地区TOP{len(provinces)}依次为：{_listing(provinces)}。"},
         {"title": "投诉用户性别分布", "chart": charts.pie_chart(f"{label}性别占比图", d["gender"]),
@@ -70,8 +70,8 @@ def _platform_context(data: ReportData, section: PlatformSection) -> dict:
     summary = section.summary
     grades = "、".join(f"{summary[key]}次为“{label}”" for key, label in GRADES if summary.get(key))
     count_sentence = (
-        f"据监测数据显示，{data.year}年“{section.platform}”共获得{summary.get('n_ratings', 0)}次消费评级，"
-        f"其中{grades}，{data.year}年整体消费评级为“{summary.get('annual_rating', '')}”评级。"
+        f"据监测数据显示，{data.period_title}“{section.platform}”共获得{summary.get('n_ratings', 0)}次消费评级，"
+        f"其中{grades}，{data.period_title}整体消费评级为“{summary.get('period_rating', '')}”评级。"
     )
     d = section.distribution
     genders = {value: share for value, share in d["gender"]}
@@ -79,7 +79,7 @@ def _platform_context(data: ReportData, section: PlatformSection) -> dict:
     provinces = "、".join(label for label, _ in _known(d["province"])[:6])
     bands = "、".join(label for label, _ in _known(d["amount_band"]))
     profile_sentence = (
-        f"{data.year}年，用户投诉“{section.platform}”的问题类型主要集中于{problems or '未知'}；"
+        f"{data.period_title}，用户投诉“{section.platform}”的问题类型主要集中于{problems or '未知'}；"
         f"投诉用户聚集地区为{provinces or '未知'}；其中，女性用户投诉比例为{pct(genders.get('女', 0))}、"
         f"男性用户投诉比例为{pct(genders.get('男', 0))}；投诉金额分布于{bands or '未知'}区间。"
     )
@@ -105,7 +105,7 @@ def render(data: ReportData) -> str:
     )
     template = environment.get_template("template.html.j2")
     return template.render(
-        year=data.year, domain=data.domain, n_complaints=data.n_complaints,
+        year=data.year, period_title=data.period_title, domain=data.domain, n_complaints=data.n_complaints,
         complaint_board=data.complaint_board, rating_board=data.rating_board,
         board_sentence=_board_sentence(data), overall=_overall(data),
         platforms=[_platform_context(data, section) for section in data.platforms],
@@ -114,11 +114,11 @@ def render(data: ReportData) -> str:
     )
 
 
-def write_report(serving_db: Path, reports_dir: Path, year: int, domain: str) -> Path:
-    """Write `reports/<year>-<domain>.html` atomically (aside, then rename)."""
-    html = render(load(serving_db, year, domain))
+def write_report(serving_db: Path, reports_dir: Path, period_key: str, domain: str) -> Path:
+    """Write `reports/<period_key>-<domain>.html` atomically (aside, then rename)."""
+    html = render(load(serving_db, period_key, domain))
     reports_dir.mkdir(parents=True, exist_ok=True)
-    target = reports_dir / f"{year}-{domain}.html"
+    target = reports_dir / f"{period_key}-{domain}.html"
     staged = target.with_name(f".{target.name}.tmp")
     staged.write_text(html, encoding="utf-8")
     staged.replace(target)

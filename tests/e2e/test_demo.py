@@ -379,3 +379,41 @@ def test_audit_prints_the_ledger_and_reads_while_a_build_holds_the_warehouse(dem
     assert (f"lines: {n_lines:,} = {n_loaded:,} loaded + {n_quarantined:,} quarantined + {n_blank:,} blank"
             in as_text.stdout)
     assert f"ledger of {data_dir.root}" in as_text.stdout and "quarantined by reason:" in as_text.stdout
+
+
+def platform_section(html: str, platform: str) -> str:
+    start = html.index(f"“{platform}”数据与典型案例")
+    return html[start:html.index("</section>", start)]
+
+
+def test_reports_for_a_quarter_a_half_and_every_domain_of_a_month(demo):
+    """Issue 15.5: a period's report has that period's boards and, per platform,
+    the rating rows of the periods inside it; --domain all writes one per domain."""
+    import re
+
+    data_dir = demo[0]
+    result = tousu_process(data_dir, "report", "--period", "2024-Q4")
+    assert result.returncode == 0, result.stderr
+    quarter = (data_dir.reports / "2024-Q4-金融科技.html").read_text(encoding="utf-8")
+    assert "<h1>2024年第四季度 中国金融科技消费投诉数据与典型案例报告</h1>" in quarter
+    section = platform_section(quarter, "分期乐")
+    assert re.findall(r"<td>2024年</td><td>([^<]+)</td>", section) == ["第四季度", "12月", "11月", "10月"]
+    assert "2024年第四季度“分期乐”共获得4次消费评级，其中4次为“不建议下单”" in section
+    board = dict(query(data_dir.serving / "warehouse.duckdb", """
+        SELECT platform, n_complaints FROM marts.complaint_board WHERE domain = '金融科技' AND period_key = '2024-Q4'"""))
+    rows = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td><td[^>]*>(\d+)</td></tr>",
+                      quarter[quarter.index('id="complaint-board"'):])
+    assert {platform: int(n) for platform, n in rows} == board
+
+    assert tousu_process(data_dir, "report", "--period", "2024-H1").returncode == 0
+    half = (data_dir.reports / "2024-H1-金融科技.html").read_text(encoding="utf-8")
+    section = platform_section(half, "分期乐")
+    assert re.findall(r"<td>2024年</td><td>([^<]+)</td>", section) == [
+        "上半年", "第二季度", "6月", "5月", "4月", "第一季度", "3月", "2月", "1月"]
+
+    result = tousu_process(data_dir, "report", "--period", "2024-12", "--domain", "all")
+    domains = [row[0] for row in query(data_dir.serving / "warehouse.duckdb", """
+        SELECT DISTINCT domain FROM marts.platform_ratings WHERE period_key = '2024-12' ORDER BY 1""")]
+    assert result.returncode == 0 and len(domains) > 3
+    assert sorted(p.name for p in data_dir.reports.glob("2024-12-*.html")) == sorted(
+        f"2024-12-{domain}.html" for domain in domains)
