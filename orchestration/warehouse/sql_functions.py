@@ -11,6 +11,8 @@ the staging views that call these functions.
 
 from __future__ import annotations
 
+import unicodedata
+
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -122,8 +124,11 @@ def nfkc(values: pa.Array) -> pa.Array:
 
 def normalise_name(text: str) -> str:
     """A platform name as the warehouse stores it (tousu_trim(tousu_nfkc(…))),
-    for names typed by a user on the command line."""
-    return nfkc(pa.array([text]))[0].as_py().strip(WHITE_SPACE)
+    for a name typed on the command line: the scalar twin of `nfkc`, without
+    Arrow (which imports pandas: a second of a `tousu trace`). Tests prove the
+    two equal (tests/unit/test_sql_functions.py)."""
+    kept = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return unicodedata.normalize("NFKC", kept).strip(WHITE_SPACE)
 
 
 def register(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:

@@ -106,3 +106,12 @@ def test_the_one_normalisation_drops_format_characters_then_nfkc(con, text, expe
                                       ("1900-01-01", True), ("2024-02-30", False)])
 def test_registry_dates_are_real_dates_from_1900(con, text, ok):
     assert (scalar(con, "SELECT tousu_date(?)", text) is not None) == ok
+
+
+NAMES = ["分期乐", " 分期\u200b乐 ", "ＢＥＴＡ", "ｶﾞ", "①②", "ﬁnance", "\u3000德尔塔\u3000", "\ufeff支付宝",
+         "Ａｌｉ\u00adpay", "㍿", "e\u0301", "\u2060x\u200dy\u200c", "\u202e反向", "", "\u00a0", "Σ"]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_command_line_normalisation_equals_the_warehouse_one(con, name):
+    assert normalise_name(name) == scalar(con, "SELECT tousu_trim(tousu_nfkc(?))", name)
