@@ -328,6 +328,8 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="tousu",
         description="Consumer-complaint warehouse. Data lives in $TOUSU_DATA_DIR (default ./data).",
+        epilog=f"Domains: {' '.join(DOMAINS)} (boards also take {OVERALL}). "
+               f"Period keys: {PERIOD_KEY_FORMS}. The contract: docs/spec.md; exit codes: README.md.",
     )
     commands = top.add_subparsers(dest="command", required=True)
 
