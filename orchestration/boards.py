@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from pathlib import Path
 
@@ -31,23 +32,34 @@ ORDER BY rank, platform
 COMPLAINT_HEADERS = ("排名", "平台名称", "有效投诉量")
 
 
+@functools.lru_cache(maxsize=4096)  # a column repeats its values (statuses, platforms)
 def display_width(text: str) -> int:
+    if text.isascii():  # most cells (numbers, ids, timestamps): no lookup per character
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def _pad(text: str, width: int, right: bool) -> str:
-    fill = " " * (width - display_width(text))
-    return fill + text if right else text + fill
+def _padded(column: tuple[str, ...], header: str) -> list[str]:
+    """The header and the cells of one column padded to one display width:
+    right-aligned when every cell is a number. A column of ASCII text pads with
+    str methods; only text with wide characters is measured per character."""
+    numeric = bool(column) and all(_looks_numeric(cell) for cell in column)
+    if "".join(column).isascii():
+        widths = [len(cell) for cell in column]
+    else:
+        widths = [display_width(cell) for cell in column]
+    width = max([display_width(header), *widths])
+    cells = [header, *column]
+    fills = [" " * (width - w) for w in [display_width(header), *widths]]
+    padded = [fill + cell if numeric else cell + fill for cell, fill in zip(cells, fills)]
+    return [padded[0], "-" * width, *padded[1:]]
 
 
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
     cells = [[str(value) for value in row] for row in rows]
-    widths = [max(display_width(h), *(display_width(r[i]) for r in cells)) for i, h in enumerate(headers)]
-    numeric = [all(_looks_numeric(r[i]) for r in cells) and bool(cells) for i in range(len(headers))]
-    lines = ["  ".join(_pad(h, w, n) for h, w, n in zip(headers, widths, numeric))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += ["  ".join(_pad(c, w, n) for c, w, n in zip(row, widths, numeric)) for row in cells]
-    return "\n".join(lines)
+    columns = list(zip(*cells)) if cells else [() for _ in headers]
+    padded = [_padded(column, header) for column, header in zip(columns, headers)]
+    return "\n".join("  ".join(line) for line in zip(*padded))
 
 
 def _looks_numeric(text: str) -> bool:

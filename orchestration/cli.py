@@ -321,7 +321,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    from orchestration.generate.synthetic import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
+    from orchestration.generate import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
     from orchestration.ingestion.schema import DOMAINS
     from orchestration.periods import PERIOD_KEY_FORMS, period_key, year_number
 

@@ -25,14 +25,12 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration.generate import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
 from orchestration.generate import catalogue as cat
 from orchestration.generate.defects import append_defects
 from orchestration.generate.registry_files import write_registries
 from orchestration.warehouse.connection import DEFAULT_SETTINGS, duckdb_settings
 
-DEFAULT_COMPLAINTS = 3000
-DEFAULT_YEAR = 2024
-DEFAULT_SEED = 20250303
 BUCKETS = 1000  # resolution of the categorical lookups (0.1 percentage point)
 UNRATED_EXTRA_SHARE = 0.10  # calibrated platforms also get complaints never transferred
 GZIP_EVERY_NTH_DAY = 10

@@ -115,3 +115,9 @@ NAMES = ["分期乐", " 分期\u200b乐 ", "ＢＥＴＡ", "ｶﾞ", "①②", "
 @pytest.mark.parametrize("name", NAMES)
 def test_the_command_line_normalisation_equals_the_warehouse_one(con, name):
     assert normalise_name(name) == scalar(con, "SELECT tousu_trim(tousu_nfkc(?))", name)
+
+
+def test_white_space_is_every_character_python_calls_space_plus_bom_and_zero_width_space():
+    from orchestration.warehouse.sql_functions import WHITE_SPACE
+
+    assert WHITE_SPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) + "\ufeff\u200b"
