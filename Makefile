@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT_FLAGS := --project-dir . --profiles-dir dbt_project
 
-.PHONY: install manifest browser demo test bench bench-large docs dagster clean
+.PHONY: install manifest browser demo lint format test bench bench-large docs dagster clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,6 +30,14 @@ demo: install ## generate the default sample into $TOUSU_DATA_DIR (./data), buil
 browser: ## headless Chromium and CJK fonts (Debian packages) for the report test
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
+
+lint: $(VENV)/.installed ## ruff: lint rules and formatting of every Python file (pyproject.toml [tool.ruff])
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed ## apply ruff's formatting and safe fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 test: install browser ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
 	$(BIN)/pytest

@@ -28,11 +28,12 @@ READ_TARGET_SECONDS = 1.5
 
 def commands(data_dir: Path) -> list[tuple[str, list[str]]]:
     with duckdb.connect(str(data_dir / "serving" / "warehouse.duckdb"), read_only=True) as con:
-        (platform, period), = con.execute("""
+        ((platform, period),) = con.execute("""
             SELECT platform, period_key FROM marts.platform_ratings WHERE period_type = 'year'
             ORDER BY n_complaints DESC LIMIT 1""").fetchall()
-        (domain,), = con.execute(
-            "SELECT domain FROM marts.platform_ratings WHERE platform = $p LIMIT 1", {"p": platform}).fetchall()
+        ((domain,),) = con.execute(
+            "SELECT domain FROM marts.platform_ratings WHERE platform = $p LIMIT 1", {"p": platform}
+        ).fetchall()
     return [
         ("tousu --help", ["--help"]),
         ("board", ["board", "--domain", domain, "--period", period]),
@@ -55,8 +56,9 @@ def measure(data_dir: Path) -> list[tuple[str, float, float]]:
             times = []
             for run in range(RUNS + 1):  # the first run writes the bytecode caches: not counted
                 started = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "orchestration.cli", *args], env=env, stdout=sink,
-                               stderr=sink, check=True)
+                subprocess.run(
+                    [sys.executable, "-m", "orchestration.cli", *args], env=env, stdout=sink, stderr=sink, check=True
+                )
                 if run:
                     times.append(time.perf_counter() - started)
             rows.append((name, statistics.median(times), TARGET_SECONDS.get(name, READ_TARGET_SECONDS)))
@@ -65,8 +67,10 @@ def measure(data_dir: Path) -> list[tuple[str, float, float]]:
 
 def table(rows: list[tuple[str, float, float]]) -> str:
     lines = ["| command | median of 3 | target | met |", "|---|---|---|---|"]
-    lines += [f"| `{name}` | {seconds:.2f} s | {target:.1f} s | {'yes' if seconds <= target else 'no'} |"
-              for name, seconds, target in rows]
+    lines += [
+        f"| `{name}` | {seconds:.2f} s | {target:.1f} s | {'yes' if seconds <= target else 'no'} |"
+        for name, seconds, target in rows
+    ]
     return "\n".join(lines)
 
 

@@ -102,8 +102,9 @@ def _files_key(folder: Path) -> list[list]:
     return [[p.name, p.stat().st_size] for p in sorted(folder.iterdir())]
 
 
-def _baselines(files: Path, work: Path, env: dict[str, str], logs: Path,
-               rerun: bool) -> tuple[Measurement, Measurement, bool]:
+def _baselines(
+    files: Path, work: Path, env: dict[str, str], logs: Path, rerun: bool
+) -> tuple[Measurement, Measurement, bool]:
     """The floor's and the pandas script's measurements. Neither depends on
     tousu's code, so each is kept (baselines.json, beside its result) and reused
     for the same files unless `rerun`; pandas takes minutes at 10M."""
@@ -132,31 +133,45 @@ def compare(build_parquet: Path, other_parquet: Path, name: str) -> int:
     con.execute(f"CREATE TABLE other AS SELECT {columns} FROM '{other_parquet}'")
     differing = con.execute(f"""
         SELECT coalesce(b.platform, o.platform), coalesce(b.period_key, o.period_key)
-        FROM built b FULL JOIN other o USING ({', '.join(KEY)})
+        FROM built b FULL JOIN other o USING ({", ".join(KEY)})
         WHERE b.platform IS NULL OR o.platform IS NULL
-           OR {' OR '.join(f'b.{c} IS DISTINCT FROM o.{c}' for c in COUNTS)}
-           OR {' OR '.join(f'abs(b.{c} - o.{c}) > {TOLERANCE}' for c in RATIOS)}
+           OR {" OR ".join(f"b.{c} IS DISTINCT FROM o.{c}" for c in COUNTS)}
+           OR {" OR ".join(f"abs(b.{c} - o.{c}) > {TOLERANCE}" for c in RATIOS)}
         LIMIT 5""").fetchall()
     if differing:
         raise SystemExit(f"{name} differs from the build's monthly ratings, e.g. {differing}")
-    (rows,), = con.execute("SELECT count(*) FROM built").fetchall()
+    ((rows,),) = con.execute("SELECT count(*) FROM built").fetchall()
     return rows
 
 
 def machine() -> str:
     memory = psutil.virtual_memory().total / GIB
     cpu = platform.processor() or platform.machine()
-    model = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                  if line.startswith("model name")), cpu) if Path("/proc/cpuinfo").exists() else cpu
-    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, {platform.system()} "
-            f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}")
+    model = (
+        next(
+            (
+                line.split(":", 1)[1].strip()
+                for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")
+            ),
+            cpu,
+        )
+        if Path("/proc/cpuinfo").exists()
+        else cpu
+    )
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, {platform.system()} "
+        f"{platform.release()}, Python {platform.python_version()}, DuckDB {duckdb.__version__}"
+    )
 
 
 def _row(step: str, m: Measurement | None, floor: Measurement, note: str = "") -> str:
     if m is None:
         return f"| {step} | reused | | | {note} |"
-    return (f"| {step} | {m.seconds:,.1f} s | {m.peak_rss_bytes / GIB:.2f} GiB | "
-            f"{m.seconds / floor.seconds:.2f}x | {note} |")
+    return (
+        f"| {step} | {m.seconds:,.1f} s | {m.peak_rss_bytes / GIB:.2f} GiB | "
+        f"{m.seconds / floor.seconds:.2f}x | {note} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--work", default="build/bench", help="where data and results go (reused sources)")
-    parser.add_argument("--rerun-baselines", action="store_true",
-                        help="measure the floor and pandas again even when measured on the same files before")
+    parser.add_argument(
+        "--rerun-baselines",
+        action="store_true",
+        help="measure the floor and pandas again even when measured on the same files before",
+    )
     args = parser.parse_args(argv)
 
     work = Path(args.work).resolve() / str(args.complaints)
@@ -178,8 +196,9 @@ def main(argv: list[str] | None = None) -> int:
     size = ["--complaints", str(args.complaints), "--seed", str(args.seed)]
 
     generated = _generated(work / "source", _tousu("generate", "--out", str(work / "source"), *size), env, logs)
-    next_day = _generated(work / "next-day", _tousu("generate", "--next-day", "--out", str(work / "next-day"), *size),
-                          env, logs)
+    next_day = _generated(
+        work / "next-day", _tousu("generate", "--next-day", "--out", str(work / "next-day"), *size), env, logs
+    )
     _link_all(work / "source", data / "landing")
     full = _cold(_tousu("build"), env, logs / "full-build.log")
     full_dbt = _dbt_seconds(data)
@@ -199,13 +218,18 @@ def main(argv: list[str] | None = None) -> int:
 
     tousu_peak = max(full.peak_rss_bytes, incremental.peak_rss_bytes)
     targets = [
-        ("full build within 3x the floor", full.seconds <= 3 * floor.seconds,
-         f"{full.seconds / floor.seconds:.2f}x"),
-        ("incremental day within 10% of the full build", incremental.seconds <= 0.10 * full.seconds,
-         f"{incremental.seconds / full.seconds:.1%}"),
+        ("full build within 3x the floor", full.seconds <= 3 * floor.seconds, f"{full.seconds / floor.seconds:.2f}x"),
+        (
+            "incremental day within 10% of the full build",
+            incremental.seconds <= 0.10 * full.seconds,
+            f"{incremental.seconds / full.seconds:.1%}",
+        ),
         ("peak memory under 4 GiB", tousu_peak < 4 * GIB, f"{tousu_peak / GIB:.2f} GiB"),
-        ("tousu at least 3x faster than pandas", pandas.seconds >= 3 * full.seconds,
-         f"{pandas.seconds / full.seconds:.2f}x"),
+        (
+            "tousu at least 3x faster than pandas",
+            pandas.seconds >= 3 * full.seconds,
+            f"{pandas.seconds / full.seconds:.2f}x",
+        ),
     ]
     lines = [
         f"## {args.complaints:,} complaints",
@@ -221,10 +245,18 @@ def main(argv: list[str] | None = None) -> int:
         _row("generate the next day", next_day, floor, "1% new complaints, 1% updates"),
         _row("tousu: full build", full, floor, f"empty data dir; dbt {full_dbt:.1f} s"),
         _row("tousu: incremental day", incremental, floor, f"dbt {incremental_dbt:.1f} s"),
-        _row("floor: one DuckDB query", floor, floor,
-             "monthly ratings only" + ("; measured by an earlier run on these files" if reused else "")),
-        _row("pandas script", pandas, floor,
-             "monthly ratings only" + ("; measured by an earlier run on these files" if reused else "")),
+        _row(
+            "floor: one DuckDB query",
+            floor,
+            floor,
+            "monthly ratings only" + ("; measured by an earlier run on these files" if reused else ""),
+        ),
+        _row(
+            "pandas script",
+            pandas,
+            floor,
+            "monthly ratings only" + ("; measured by an earlier run on these files" if reused else ""),
+        ),
         "",
         "| target | met | measured |",
         "|---|---|---|",
@@ -236,15 +268,29 @@ def main(argv: list[str] | None = None) -> int:
     ]
     report = "\n".join(lines) + "\n"
     (work / "results.md").write_text(report)
-    (work / "results.json").write_text(json.dumps({
-        "complaints": args.complaints, "machine": machine(),
-        "steps": {name: asdict(m) if m else None for name, m in [
-            ("generate", generated), ("generate_next_day", next_day), ("full_build", full),
-            ("incremental_build", incremental), ("floor", floor), ("pandas", pandas)]},
-        "dbt_seconds": {"full_build": full_dbt, "incremental_build": incremental_dbt},
-        "targets": {name: met for name, met, _ in targets},
-        "cli_seconds": {name: seconds for name, seconds, _ in latency},
-    }, indent=2))
+    (work / "results.json").write_text(
+        json.dumps(
+            {
+                "complaints": args.complaints,
+                "machine": machine(),
+                "steps": {
+                    name: asdict(m) if m else None
+                    for name, m in [
+                        ("generate", generated),
+                        ("generate_next_day", next_day),
+                        ("full_build", full),
+                        ("incremental_build", incremental),
+                        ("floor", floor),
+                        ("pandas", pandas),
+                    ]
+                },
+                "dbt_seconds": {"full_build": full_dbt, "incremental_build": incremental_dbt},
+                "targets": {name: met for name, met, _ in targets},
+                "cli_seconds": {name: seconds for name, seconds, _ in latency},
+            },
+            indent=2,
+        )
+    )
     print(report)
     return 0
 

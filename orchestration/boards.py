@@ -51,15 +51,15 @@ def _padded(column: tuple[str, ...], header: str) -> list[str]:
     width = max([display_width(header), *widths])
     cells = [header, *column]
     fills = [" " * (width - w) for w in [display_width(header), *widths]]
-    padded = [fill + cell if numeric else cell + fill for cell, fill in zip(cells, fills)]
+    padded = [fill + cell if numeric else cell + fill for cell, fill in zip(cells, fills, strict=True)]
     return [padded[0], "-" * width, *padded[1:]]
 
 
 def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
     cells = [[str(value) for value in row] for row in rows]
-    columns = list(zip(*cells)) if cells else [() for _ in headers]
-    padded = [_padded(column, header) for column, header in zip(columns, headers)]
-    return "\n".join("  ".join(line) for line in zip(*padded))
+    columns = list(zip(*cells, strict=True)) if cells else [() for _ in headers]
+    padded = [_padded(column, header) for column, header in zip(columns, headers, strict=True)]
+    return "\n".join("  ".join(line) for line in zip(*padded, strict=True))
 
 
 def _looks_numeric(text: str) -> bool:
@@ -67,9 +67,7 @@ def _looks_numeric(text: str) -> bool:
 
 
 def latest_year(con: duckdb.DuckDBPyConnection) -> str | None:
-    rows = con.execute(
-        "SELECT max(period_key) FROM marts.platform_ratings WHERE period_type = 'year'"
-    ).fetchall()
+    rows = con.execute("SELECT max(period_key) FROM marts.platform_ratings WHERE period_type = 'year'").fetchall()
     return rows[0][0]
 
 

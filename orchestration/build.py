@@ -64,21 +64,28 @@ def _instance(data_dir: DataDir) -> dg.DagsterInstance:
     return dg.DagsterInstance.ephemeral()
 
 
-def run_build(data_dir: DataDir, verbose: bool = False, full_refresh: bool = False,
-              progress: str = "quiet") -> BuildOutcome:
+def run_build(
+    data_dir: DataDir, verbose: bool = False, full_refresh: bool = False, progress: str = "quiet"
+) -> BuildOutcome:
     """Ingest, dbt build, serving: one writer at a time per data directory (a
     second build raises WarehouseBusy at once, before touching anything).
     `full_refresh` rebuilds the incremental models from every raw line."""
     from orchestration.assets.dbt import DBT_ASSET_NAME
 
     run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": full_refresh}}}}
-    return run_writer_job(data_dir, BUILD_JOB_NAME, run_config, verbose=verbose, log_name="build",
-                          progress=progress)
+    return run_writer_job(data_dir, BUILD_JOB_NAME, run_config, verbose=verbose, log_name="build", progress=progress)
 
 
-def run_writer_job(data_dir: DataDir, job_name: str, run_config: dict | None = None, *,
-                   partition_key: str | None = None, verbose: bool = False,
-                   log_name: str = "run", progress: str = "quiet") -> BuildOutcome:
+def run_writer_job(
+    data_dir: DataDir,
+    job_name: str,
+    run_config: dict | None = None,
+    *,
+    partition_key: str | None = None,
+    verbose: bool = False,
+    log_name: str = "run",
+    progress: str = "quiet",
+) -> BuildOutcome:
     """Run a job that writes the warehouse, in process, holding the writer lock.
     Unless verbose, dbt's log (which dagster-dbt echoes to stdout) goes to a
     file in logs/ instead of the terminal, and `progress` ('terminal', 'plain'
@@ -104,8 +111,9 @@ def run_writer_job(data_dir: DataDir, job_name: str, run_config: dict | None = N
         return outcome
 
 
-def _run_job(data_dir: DataDir, job_name: str, run_config: dict, partition_key: str | None,
-             log_level: str) -> BuildOutcome:
+def _run_job(
+    data_dir: DataDir, job_name: str, run_config: dict, partition_key: str | None, log_level: str
+) -> BuildOutcome:
     from orchestration.manifest import ensure_manifest
 
     ensure_manifest()

@@ -47,24 +47,28 @@ class CliError(Exception):
 
 
 def _generate(args: argparse.Namespace) -> int:
-    from orchestration.generate.synthetic import generate, generate_next_day, minimum_complaints
-
     from orchestration.generate.placement import WouldOverwrite, ingested_names, place, staging_folder
+    from orchestration.generate.synthetic import generate, generate_next_day, minimum_complaints
 
     if args.complaints < minimum_complaints():
         raise CliError(f"--complaints must be at least {minimum_complaints()}", EXIT_USAGE)
     out_dir = Path(args.out)
     with staging_folder(out_dir) as staged:
         summary = (generate_next_day if args.next_day else generate)(
-            staged, args.complaints, args.year, args.seed,
+            staged,
+            args.complaints,
+            args.year,
+            args.seed,
             progress=lambda message: print(message, file=sys.stderr),
         )
         try:
             place(staged, summary.files, out_dir, args.force, lambda: ingested_names(out_dir, DataDir.from_env()))
         except WouldOverwrite as error:
             raise CliError(f"generate: {error}", EXIT_USAGE) from None
-    print(f"wrote {len(summary.files)} files ({summary.n_lines:,} lines, "
-          f"{summary.n_complaints:,} complaints) to {args.out}")
+    print(
+        f"wrote {len(summary.files)} files ({summary.n_lines:,} lines, "
+        f"{summary.n_complaints:,} complaints) to {args.out}"
+    )
     return EXIT_OK
 
 
@@ -77,8 +81,11 @@ def _failure(outcome, what: str, unchanged: str, data_dir: DataDir | None = None
     if outcome.failed_checks and data_dir is not None:
         from orchestration.failed_tests import failed_tests
 
-        lines += [f"{test.name}: {test.n_failures} row(s), from landed lines {', '.join(test.lines)}"
-                  for test in failed_tests(data_dir) if test.lines]
+        lines += [
+            f"{test.name}: {test.n_failures} row(s), from landed lines {', '.join(test.lines)}"
+            for test in failed_tests(data_dir)
+            if test.lines
+        ]
     if outcome.log_file:
         lines.append(f"full log: {outcome.log_file}")
     detail = "".join(f"\n  {line}" for line in "\n".join(lines).splitlines())
@@ -103,8 +110,10 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False, progres
 
     release = None if full_refresh else nothing_new(data_dir)
     if release:
-        print(f"nothing new: no new or changed landing file, and the code is the last build's; "
-              f"serving release {release} stays")
+        print(
+            f"nothing new: no new or changed landing file, and the code is the last build's; "
+            f"serving release {release} stays"
+        )
         return
     from orchestration.build import run_build
 
@@ -115,13 +124,17 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False, progres
         raise _failure(outcome, what, "serving/ was not refreshed.", data_dir)
     _warnings(outcome)
     serving = outcome.materialized.get("serving/marts", {})
-    print(f"build ok{' (full refresh)' if full_refresh else ''}: {ingestion.get('new_files', 0)} new file(s), "
-          f"{ingestion.get('duplicate_files', 0)} duplicate(s)")
+    print(
+        f"build ok{' (full refresh)' if full_refresh else ''}: {ingestion.get('new_files', 0)} new file(s), "
+        f"{ingestion.get('duplicate_files', 0)} duplicate(s)"
+    )
     for line in ingestion_summary(ingestion):
         print(line)
     warned = f", {len(outcome.warned_checks)} warned" if outcome.warned_checks else ""
-    print(f"checks: {outcome.n_checks_passed} passed{warned} of "
-          f"{outcome.n_checks_passed + len(outcome.warned_checks)} run; serving release {serving.get('release')}")
+    print(
+        f"checks: {outcome.n_checks_passed} passed{warned} of "
+        f"{outcome.n_checks_passed + len(outcome.warned_checks)} run; serving release {serving.get('release')}"
+    )
 
 
 TOP_REASONS = 5
@@ -132,13 +145,17 @@ def ingestion_summary(metadata: dict) -> list[str]:
     if not metadata:
         return []
     reasons = metadata.get("quarantine_reasons") or {}
-    lines = [f"  lines: {metadata.get('lines_loaded', 0):,} loaded, "
-             f"{metadata.get('lines_quarantined', 0):,} quarantined, {metadata.get('lines_blank', 0):,} blank"]
+    lines = [
+        f"  lines: {metadata.get('lines_loaded', 0):,} loaded, "
+        f"{metadata.get('lines_quarantined', 0):,} quarantined, {metadata.get('lines_blank', 0):,} blank"
+    ]
     if reasons:
         top = ", ".join(f"{reason} {count:,}" for reason, count in list(reasons.items())[:TOP_REASONS])
         more = len(reasons) - TOP_REASONS
-        lines.append(f"  quarantined by reason: {top}{f' (+{more} more reasons)' if more > 0 else ''}"
-                     " (every line is in audit.quarantine)")
+        lines.append(
+            f"  quarantined by reason: {top}{f' (+{more} more reasons)' if more > 0 else ''}"
+            " (every line is in audit.quarantine)"
+        )
     for wholly in metadata.get("wholly_quarantined_files") or []:
         why = ", ".join(f"{reason} {count:,}" for reason, count in wholly["reasons"].items())
         lines.append(f"warning: {wholly['name']}: every line quarantined ({wholly['lines']:,}: {why})")
@@ -176,9 +193,11 @@ def _cmd_publish(args: argparse.Namespace) -> int:
         raise _failure(outcome, "publication failed", "nothing was published.")
     _warnings(outcome)
     serving = outcome.materialized.get("serving/marts", {})
-    print(f"published {publication.period_key} as revision {publication.revision}: "
-          f"{publication.n_rows} rating rows (partition {publication.partition}); "
-          f"serving release {serving.get('release')}")
+    print(
+        f"published {publication.period_key} as revision {publication.revision}: "
+        f"{publication.n_rows} rating rows (partition {publication.partition}); "
+        f"serving release {serving.get('release')}"
+    )
     return EXIT_OK
 
 
@@ -188,11 +207,16 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     data_dir = DataDir.from_env()
     _built(data_dir, data_dir.warehouse)
     result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
-    print(f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
-          f"{result.n_quarantined_lines} quarantined line(s)")
+    print(
+        f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
+        f"{result.n_quarantined_lines} quarantined line(s)"
+    )
     if not result.outcome.success:
-        raise _failure(result.outcome, "rebuilding after the purge failed",
-                       "the lines are deleted; run `tousu build --full-refresh` once fixed.")
+        raise _failure(
+            result.outcome,
+            "rebuilding after the purge failed",
+            "the lines are deleted; run `tousu build --full-refresh` once fixed.",
+        )
     print("every model rebuilt without them; serving has a new release and no older one")
     if result.landing_files:
         print("landing/ still holds them (tousu never changes landing files); remove or redact:")
@@ -256,8 +280,9 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     except duckdb.IOException as error:
         if "lock" not in str(error).lower():
             raise
-        raise CliError("the warehouse is being built right now; trace again when the build ends",
-                       EXIT_WAREHOUSE_BUSY) from None
+        raise CliError(
+            "the warehouse is being built right now; trace again when the build ends", EXIT_WAREHOUSE_BUSY
+        ) from None
     print(render_csv(result) if args.csv else render_text(result), end="" if args.csv else "\n")
     return EXIT_OK
 
@@ -275,25 +300,60 @@ def _cmd_audit(args: argparse.Namespace) -> int:
         raise CliError(f"nothing ingested yet in {data_dir.root}: run `tousu build` first", EXIT_NOT_BUILT)
     ignored = [{"name": i.name, "why": i.why} for i in scan(data_dir.landing).ignored]
     if args.json:
-        keys = ("source_file", "sha256", "n_lines", "n_loaded", "n_quarantined", "n_blank", "status",
-                "kind", "duplicate_of", "ingested_at")
-        print(json.dumps({"as_of": found["as_of"], "files": [{k: f[k] for k in keys} for f in found["files"]],
-                          "quarantine_reasons": found["quarantine_reasons"], "ignored_files": ignored,
-                          "purges": found["purges"]}, ensure_ascii=False, indent=2))
+        keys = (
+            "source_file",
+            "sha256",
+            "n_lines",
+            "n_loaded",
+            "n_quarantined",
+            "n_blank",
+            "status",
+            "kind",
+            "duplicate_of",
+            "ingested_at",
+        )
+        print(
+            json.dumps(
+                {
+                    "as_of": found["as_of"],
+                    "files": [{k: f[k] for k in keys} for f in found["files"]],
+                    "quarantine_reasons": found["quarantine_reasons"],
+                    "ignored_files": ignored,
+                    "purges": found["purges"],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return EXIT_OK
     files = found["files"]
     print(f"ledger of {data_dir.root} as of {found['as_of']}: {len(files)} file(s)")
-    print(format_table(
-        ("source_file", "status", "n_lines", "n_loaded", "n_quarantined", "n_blank", "ingested_at", "sha256"),
-        [(f["source_file"], f["status"] + (f" of {f['duplicate_of']}" if f["duplicate_of"] else ""),
-          *("" if f[c] is None else f[c] for c in ("n_lines", "n_loaded", "n_quarantined", "n_blank")),
-          f["ingested_at"][:19], f["sha256"]) for f in files]))
+    print(
+        format_table(
+            ("source_file", "status", "n_lines", "n_loaded", "n_quarantined", "n_blank", "ingested_at", "sha256"),
+            [
+                (
+                    f["source_file"],
+                    f["status"] + (f" of {f['duplicate_of']}" if f["duplicate_of"] else ""),
+                    *("" if f[c] is None else f[c] for c in ("n_lines", "n_loaded", "n_quarantined", "n_blank")),
+                    f["ingested_at"][:19],
+                    f["sha256"],
+                )
+                for f in files
+            ],
+        )
+    )
     loaded = [f for f in files if f["status"] == "loaded"]
-    print(f"\nlines: {sum(f['n_lines'] for f in loaded):,} = {sum(f['n_loaded'] for f in loaded):,} loaded"
-          f" + {sum(f['n_quarantined'] for f in loaded):,} quarantined + {sum(f['n_blank'] for f in loaded):,} blank")
+    print(
+        f"\nlines: {sum(f['n_lines'] for f in loaded):,} = {sum(f['n_loaded'] for f in loaded):,} loaded"
+        f" + {sum(f['n_quarantined'] for f in loaded):,} quarantined + {sum(f['n_blank'] for f in loaded):,} blank"
+    )
     print("\nquarantined by reason:")
-    print(format_table(("reason", "lines"), list(found["quarantine_reasons"].items())) if found["quarantine_reasons"]
-          else "  none")
+    print(
+        format_table(("reason", "lines"), list(found["quarantine_reasons"].items()))
+        if found["quarantine_reasons"]
+        else "  none"
+    )
     print("\nignored in landing/:" + ("" if ignored else " none"))
     for item in ignored:
         print(f"  {item['name']}: {item['why']}")
@@ -329,29 +389,46 @@ def parser() -> argparse.ArgumentParser:
         prog="tousu",
         description="Consumer-complaint warehouse. Data lives in $TOUSU_DATA_DIR (default ./data).",
         epilog=f"Domains: {' '.join(DOMAINS)} (boards also take {OVERALL}). "
-               f"Period keys: {PERIOD_KEY_FORMS}. The contract: docs/spec.md; exit codes: README.md.",
+        f"Period keys: {PERIOD_KEY_FORMS}. The contract: docs/spec.md; exit codes: README.md.",
     )
     commands = top.add_subparsers(dest="command", required=True)
 
     gen = commands.add_parser("generate", help="write realistic synthetic landing files")
     gen.add_argument("--out", required=True, help="directory to write into (refuses to overwrite its files)")
-    gen.add_argument("--complaints", type=int, default=DEFAULT_COMPLAINTS,
-                     help=f"number of complaints (default {DEFAULT_COMPLAINTS:,})")
+    gen.add_argument(
+        "--complaints",
+        type=int,
+        default=DEFAULT_COMPLAINTS,
+        help=f"number of complaints (default {DEFAULT_COMPLAINTS:,})",
+    )
     gen.add_argument("--year", type=int, default=DEFAULT_YEAR, help=f"the year they fall in (default {DEFAULT_YEAR})")
     gen.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
-    gen.add_argument("--next-day", action="store_true",
-                     help="write only the day after the dumps of the same --complaints/--year/--seed: "
-                          "1%% of --complaints new complaints plus as many late replies and evaluations")
-    gen.add_argument("--force", action="store_true",
-                     help="overwrite files of the same names in --out (never one the warehouse has ingested)")
+    gen.add_argument(
+        "--next-day",
+        action="store_true",
+        help="write only the day after the dumps of the same --complaints/--year/--seed: "
+        "1%% of --complaints new complaints plus as many late replies and evaluations",
+    )
+    gen.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite files of the same names in --out (never one the warehouse has ingested)",
+    )
     gen.set_defaults(func=_generate)
 
     build = commands.add_parser("build", help="ingest new landing files, dbt build with tests, refresh serving/")
     build.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
-    build.add_argument("-q", "--quiet", action="store_true",
-                       help="no progress on stderr (default: a live line on a terminal, plain lines otherwise)")
-    build.add_argument("--full-refresh", action="store_true",
-                       help="rebuild the incremental facts from every raw line (published ratings are kept)")
+    build.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress on stderr (default: a live line on a terminal, plain lines otherwise)",
+    )
+    build.add_argument(
+        "--full-refresh",
+        action="store_true",
+        help="rebuild the incremental facts from every raw line (published ratings are kept)",
+    )
     build.set_defaults(func=_cmd_build)
 
     publish = commands.add_parser("publish", help="freeze a closed period's ratings into marts.published_ratings")
@@ -360,29 +437,42 @@ def parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=_cmd_publish)
 
     purge = commands.add_parser("purge", help="erase complaints (and their complainant's data) from every layer")
-    purge.add_argument("--complaint-id", required=True, action="append",
-                       help="complaint id to erase; repeat for several")
+    purge.add_argument(
+        "--complaint-id", required=True, action="append", help="complaint id to erase; repeat for several"
+    )
     purge.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     purge.set_defaults(func=_cmd_purge)
 
     board = commands.add_parser("board", help="print a rating or complaint board")
-    board.add_argument("--domain", default="金融科技", choices=(*DOMAINS, OVERALL), metavar="DOMAIN",
-                       help=f"one of {' '.join(DOMAINS)}, or {OVERALL} (all platforms: the complaint "
-                            "board only) (default 金融科技)")
-    board.add_argument("--period", type=period_key,
-                       help=f"period key: {PERIOD_KEY_FORMS} (default: the latest year)")
-    board.add_argument("--kind", choices=("rating", "complaint"),
-                       help=f"rating board or complaint board (default: rating; complaint for {OVERALL})")
+    board.add_argument(
+        "--domain",
+        default="金融科技",
+        choices=(*DOMAINS, OVERALL),
+        metavar="DOMAIN",
+        help=f"one of {' '.join(DOMAINS)}, or {OVERALL} (all platforms: the complaint board only) (default 金融科技)",
+    )
+    board.add_argument("--period", type=period_key, help=f"period key: {PERIOD_KEY_FORMS} (default: the latest year)")
+    board.add_argument(
+        "--kind",
+        choices=("rating", "complaint"),
+        help=f"rating board or complaint board (default: rating; complaint for {OVERALL})",
+    )
     board.set_defaults(func=_cmd_board)
 
-    report = commands.add_parser("report", help="write the report (HTML) of a year, half, quarter or month "
-                                                 "into reports/<period>-<domain>.html")
+    report = commands.add_parser(
+        "report", help="write the report (HTML) of a year, half, quarter or month into reports/<period>-<domain>.html"
+    )
     which = report.add_mutually_exclusive_group(required=True)
     which.add_argument("--year", type=year_number, help="the year to report (the annual report: --period YYYY)")
     which.add_argument("--period", type=period_key, help=f"the period to report: {PERIOD_KEY_FORMS}")
-    report.add_argument("--domain", default="金融科技", choices=(*DOMAINS, ALL_DOMAINS), metavar="DOMAIN",
-                        help=f"one of {' '.join(DOMAINS)}, or {ALL_DOMAINS} for one report per domain "
-                             "rated in the period (default 金融科技)")
+    report.add_argument(
+        "--domain",
+        default="金融科技",
+        choices=(*DOMAINS, ALL_DOMAINS),
+        metavar="DOMAIN",
+        help=f"one of {' '.join(DOMAINS)}, or {ALL_DOMAINS} for one report per domain "
+        "rated in the period (default 金融科技)",
+    )
     report.set_defaults(func=_cmd_report)
 
     trace = commands.add_parser("trace", help="list the complaints behind a rating row, with source file and line")
@@ -391,13 +481,19 @@ def parser() -> argparse.ArgumentParser:
     trace.add_argument("--csv", action="store_true", help="CSV instead of a table")
     trace.set_defaults(func=_cmd_trace)
 
-    audit = commands.add_parser("audit", help="print the ledger: every landed file with its sha256 and line "
-                                               "counts, quarantine by reason, ignored files, purges")
-    audit.add_argument("--json", action="store_true",
-                       help="one JSON object: files, quarantine_reasons, ignored_files, purges")
+    audit = commands.add_parser(
+        "audit",
+        help="print the ledger: every landed file with its sha256 and line "
+        "counts, quarantine by reason, ignored files, purges",
+    )
+    audit.add_argument(
+        "--json", action="store_true", help="one JSON object: files, quarantine_reasons, ignored_files, purges"
+    )
     audit.set_defaults(func=_cmd_audit)
 
-    demo = commands.add_parser("demo", help="generate the default sample, build, print the 2024 金融科技 board, write the report")
+    demo = commands.add_parser(
+        "demo", help="generate the default sample, build, print the 2024 金融科技 board, write the report"
+    )
     demo.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     demo.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(func=_cmd_demo)
@@ -416,16 +512,20 @@ def _check_setup(args: argparse.Namespace) -> None:
         return
     data_dir = DataDir.from_env()
     if data_dir.root.exists() and not data_dir.root.is_dir():
-        raise CliError(f"the data directory {data_dir.root} (TOUSU_DATA_DIR) cannot be used: "
-                       "it is not a directory", EXIT_DATA_DIR_UNUSABLE)
+        raise CliError(
+            f"the data directory {data_dir.root} (TOUSU_DATA_DIR) cannot be used: it is not a directory",
+            EXIT_DATA_DIR_UNUSABLE,
+        )
     if args.command in READ_ONLY_COMMANDS:
         _built(data_dir, data_dir.root)  # never created by a command that only reads
         return
     try:
         data_dir.create()
     except OSError as error:
-        raise CliError(f"the data directory {data_dir.root} (TOUSU_DATA_DIR) cannot be used: "
-                       f"{error.strerror or error}", EXIT_DATA_DIR_UNUSABLE) from None
+        raise CliError(
+            f"the data directory {data_dir.root} (TOUSU_DATA_DIR) cannot be used: {error.strerror or error}",
+            EXIT_DATA_DIR_UNUSABLE,
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -444,16 +544,21 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        print("tousu: interrupted; whatever was not committed was rolled back, as after a crash: "
-              "run the command again", file=sys.stderr)
+        print(
+            "tousu: interrupted; whatever was not committed was rolled back, as after a crash: run the command again",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except OSError as error:
         if error.errno not in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES):
             raise
         where = error.filename or f"in the data directory {DataDir.from_env().root}"
-        print(f"tousu: cannot write {where}: {error.strerror}; "
-              "each step commits all or nothing, so the warehouse and serving/ are as the last "
-              "finished step left them: free space (or fix permissions) and run it again", file=sys.stderr)
+        print(
+            f"tousu: cannot write {where}: {error.strerror}; "
+            "each step commits all or nothing, so the warehouse and serving/ are as the last "
+            "finished step left them: free space (or fix permissions) and run it again",
+            file=sys.stderr,
+        )
         return EXIT_DATA_DIR_UNUSABLE
     except CliError as error:
         print(f"tousu: {error}", file=sys.stderr)

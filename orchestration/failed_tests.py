@@ -38,8 +38,7 @@ def failed_tests(data_dir: DataDir) -> list[FailedTest]:
         results = json.loads((newest / "run_results.json").read_text())["results"]
     except (OSError, ValueError, KeyError):
         return []
-    failed = [r for r in results if r.get("status") in ("fail", "error")
-              and r.get("unique_id", "").startswith("test.")]
+    failed = [r for r in results if r.get("status") in ("fail", "error") and r.get("unique_id", "").startswith("test.")]
     if not failed:
         return []
     nodes = _manifest_nodes(newest)
@@ -52,8 +51,13 @@ def failed_tests(data_dir: DataDir) -> list[FailedTest]:
         for result in failed:
             test_node = nodes.get(result["unique_id"], {})
             model = nodes.get(test_node.get("attached_node") or "", {})
-            lines = _offending_lines(con, result.get("compiled_code"), model.get("relation_name"),
-                                     test_node.get("column_name")) if con else []
+            lines = (
+                _offending_lines(
+                    con, result.get("compiled_code"), model.get("relation_name"), test_node.get("column_name")
+                )
+                if con
+                else []
+            )
             # unique_id: test.<package>.<test name>.<hash>
             tests.append(FailedTest(result["unique_id"].split(".")[2], result.get("failures"), lines))
     finally:
@@ -69,8 +73,9 @@ def _manifest_nodes(run_folder) -> dict:
         return {}
 
 
-def _offending_lines(con: duckdb.DuckDBPyConnection, compiled: str | None, relation: str | None,
-                     column: str | None) -> list[str]:
+def _offending_lines(
+    con: duckdb.DuckDBPyConnection, compiled: str | None, relation: str | None, column: str | None
+) -> list[str]:
     if not compiled:
         return []
     try:

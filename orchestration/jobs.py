@@ -32,8 +32,9 @@ publish_job = dg.define_asset_job(
     PUBLISH_JOB_NAME,
     selection=dg.AssetSelection.assets(tousu_publication, serving_marts),
     description="Freeze the ratings of every period ending in the month into "
-                "marts.published_ratings, then refresh serving/.",
+    "marts.published_ratings, then refresh serving/.",
 )
+
 
 @dg.schedule(
     name="daily_build",
@@ -42,7 +43,7 @@ publish_job = dg.define_asset_job(
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.RUNNING,
     description="Build every night at 02:00 Shanghai time, after the day's dumps have landed; "
-                "skipped when nothing landed and the code is the last build's.",
+    "skipped when nothing landed and the code is the last build's.",
 )
 def daily_build_schedule(context: dg.ScheduleEvaluationContext, data_dir: TousuDataDirResource):
     release = nothing_new(data_dir.paths())

@@ -16,8 +16,20 @@ from pathlib import Path
 
 import duckdb
 
-FILE_COLUMNS = ("source_file", "sha256", "kind", "status", "duplicate_of", "n_lines", "n_loaded",
-                "n_quarantined", "n_blank", "ingested_at", "size_bytes", "mtime_ns")
+FILE_COLUMNS = (
+    "source_file",
+    "sha256",
+    "kind",
+    "status",
+    "duplicate_of",
+    "n_lines",
+    "n_loaded",
+    "n_quarantined",
+    "n_blank",
+    "ingested_at",
+    "size_bytes",
+    "mtime_ns",
+)
 
 
 def read(con: duckdb.DuckDBPyConnection) -> dict:
@@ -26,9 +38,11 @@ def read(con: duckdb.DuckDBPyConnection) -> dict:
     files = [dict(zip(FILE_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     for row in files:
         row["ingested_at"] = row["ingested_at"].isoformat()
-    reasons = dict(con.execute(
-        "SELECT reason, count(*) FROM audit.quarantine GROUP BY reason ORDER BY count(*) DESC, reason"
-    ).fetchall())
+    reasons = dict(
+        con.execute(
+            "SELECT reason, count(*) FROM audit.quarantine GROUP BY reason ORDER BY count(*) DESC, reason"
+        ).fetchall()
+    )
     purges = [
         {"purged_at": purged_at.isoformat(), "complaints": complaints, "lines": lines}
         for purged_at, complaints, lines in con.execute(
@@ -36,8 +50,12 @@ def read(con: duckdb.DuckDBPyConnection) -> dict:
             " GROUP BY purged_at ORDER BY purged_at"
         ).fetchall()
     ]
-    return {"as_of": dt.datetime.now(dt.timezone.utc).isoformat(), "files": files,
-            "quarantine_reasons": reasons, "purges": purges}
+    return {
+        "as_of": dt.datetime.now(dt.UTC).isoformat(),
+        "files": files,
+        "quarantine_reasons": reasons,
+        "purges": purges,
+    }
 
 
 def write(path: Path, ledger: dict) -> None:
@@ -55,8 +73,11 @@ def load(path: Path) -> dict | None:
 
 def signatures(ledger: dict | None) -> dict[str, str]:
     """`size:mtime_ns` of every file in the ledger (the landing sensor's form)."""
-    return {row["source_file"]: f"{row['size_bytes']}:{row['mtime_ns']}"
-            for row in (ledger or {}).get("files", []) if row.get("size_bytes") is not None}
+    return {
+        row["source_file"]: f"{row['size_bytes']}:{row['mtime_ns']}"
+        for row in (ledger or {}).get("files", [])
+        if row.get("size_bytes") is not None
+    }
 
 
 def current(warehouse: Path, snapshot: Path) -> dict | None:

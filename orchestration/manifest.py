@@ -47,7 +47,9 @@ def ensure_manifest() -> Path:
         dbt = Path(sys.executable).parent / "dbt"
         result = subprocess.run(
             [str(dbt), "parse", "--quiet", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
-            cwd=REPO_ROOT, capture_output=True, text=True,
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
         )
         if result.returncode != 0:
             # dbt's own words, without colours and log timestamps

@@ -31,11 +31,14 @@ class NoRatings(LookupError):
 
 def require_rated_period(con: duckdb.DuckDBPyConnection, period: str) -> None:
     """Stop with the years that have ratings when `period` has none."""
-    (found,), = con.execute(
+    ((found,),) = con.execute(
         "SELECT count(*) > 0 FROM marts.platform_ratings WHERE period_key = $period", {"period": period}
     ).fetchall()
     if not found:
-        years = [row[0] for row in con.execute(
-            "SELECT DISTINCT period_key FROM marts.platform_ratings WHERE period_type = 'year' ORDER BY 1"
-        ).fetchall()]
+        years = [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT period_key FROM marts.platform_ratings WHERE period_type = 'year' ORDER BY 1"
+            ).fetchall()
+        ]
         raise NoRatings(f"no ratings for period {period}; years with ratings: {', '.join(years) or 'none'}")

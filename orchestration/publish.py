@@ -39,31 +39,35 @@ class Publication:
 
 def _period_end(warehouse, period_key: str) -> dt.date:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        built = con.execute("SELECT count(*) FROM duckdb_tables()"
-                            " WHERE schema_name = 'marts' AND table_name = 'platform_ratings'").fetchall()
+        built = con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'marts' AND table_name = 'platform_ratings'"
+        ).fetchall()
         if built[0][0] == 0:
             raise NothingBuilt(f"nothing built yet in {warehouse.parent}: run `tousu build` first")
         rows = con.execute(
             "SELECT DISTINCT period_end FROM marts.platform_ratings WHERE period_key = ?", [period_key]
         ).fetchall()
     if not rows:
-        raise CannotPublish(f"no ratings for period {period_key!r} in {warehouse} (keys look like 2024, "
-                            "2024-H1, 2024-Q4, 2024-12)")
+        raise CannotPublish(
+            f"no ratings for period {period_key!r} in {warehouse} (keys look like 2024, 2024-H1, 2024-Q4, 2024-12)"
+        )
     return rows[0][0]
 
 
 def _published(warehouse, period_key: str) -> tuple[int | None, int]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        (revision, n_rows), = con.execute(
+        ((revision, n_rows),) = con.execute(
             "SELECT max(revision), count(*) FILTER (WHERE revision = (SELECT max(revision)"
             " FROM marts.published_ratings WHERE period_key = $key))"
-            " FROM marts.published_ratings WHERE period_key = $key", {"key": period_key}
+            " FROM marts.published_ratings WHERE period_key = $key",
+            {"key": period_key},
         ).fetchall()
     return revision, n_rows
 
 
-def publish_period(data_dir: DataDir, period_key: str, verbose: bool = False,
-                   today: dt.date | None = None) -> Publication:
+def publish_period(
+    data_dir: DataDir, period_key: str, verbose: bool = False, today: dt.date | None = None
+) -> Publication:
     """Publish `period_key` if it has ended; the writer lock is held from the
     first read to the last, so nothing changes the ratings in between."""
     from orchestration.assets.dbt import tousu_publication
@@ -76,8 +80,9 @@ def publish_period(data_dir: DataDir, period_key: str, verbose: bool = False,
             raise CannotPublish(f"period {period_key} ends on {period_end}: only ended periods can be published")
         partition = period_end.strftime("%Y-%m")
         run_config = {"ops": {tousu_publication.op.name: {"config": {"period_key": period_key}}}}
-        outcome = run_writer_job(data_dir, PUBLISH_JOB_NAME, run_config, partition_key=partition,
-                                 verbose=verbose, log_name="publish")
+        outcome = run_writer_job(
+            data_dir, PUBLISH_JOB_NAME, run_config, partition_key=partition, verbose=verbose, log_name="publish"
+        )
         publication = Publication(period_key, partition, outcome)
         if outcome.success:
             publication.revision, publication.n_rows = _published(data_dir.warehouse, period_key)

@@ -69,7 +69,7 @@ def purge_complaints(data_dir: DataDir, complaint_ids: list[str], verbose: bool 
 
     ids = [complaint_id.strip() for complaint_id in complaint_ids]
     result = PurgeResult(ids)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with hold_writer(data_dir.root):
         with connect(data_dir.warehouse) as con:
             ensure_schema(con)

@@ -19,7 +19,6 @@ from orchestration.paths import DATA_DIR_ENV, DataDir
 from orchestration.project import tousu_dbt_project
 from orchestration.warehouse.writer import hold_writer
 
-
 # dbt artifacts of this many invocations are kept in logs/dbt/.
 DBT_RUNS_KEPT = 20
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"

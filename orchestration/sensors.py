@@ -22,8 +22,8 @@ import dagster as dg
 
 from orchestration import ledger
 from orchestration.assets.ingestion import LANDING_FILES
-from orchestration.jobs import build_job
 from orchestration.ingestion.landing import scan
+from orchestration.jobs import build_job
 from orchestration.resources import TousuDataDirResource
 
 SETTLE_SECONDS_ENV = "TOUSU_LANDING_SETTLE_SECONDS"
@@ -68,9 +68,11 @@ def landing_files_sensor(context: dg.SensorEvaluationContext, data_dir: TousuDat
     run_key = hashlib.sha256("\n".join(f"{n}={current[n]}" for n in arrived).encode()).hexdigest()[:16]
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=run_key, tags={"tousu/new_files": str(len(arrived))})],
-        asset_events=[dg.AssetObservation(
-            asset_key=LANDING_FILES,
-            metadata={"new_files": dg.MetadataValue.json(arrived), "files_in_landing": len(current)},
-        )],
+        asset_events=[
+            dg.AssetObservation(
+                asset_key=LANDING_FILES,
+                metadata={"new_files": dg.MetadataValue.json(arrived), "files_in_landing": len(current)},
+            )
+        ],
         cursor=cursor,
     )

@@ -27,8 +27,18 @@ FROM core.fct_complaints
 WHERE is_rated AND platform = $platform AND submitted_date BETWEEN $start AND $end
 ORDER BY submitted_at, complaint_id
 """
-HEADERS = ("complaint_id", "status", "submitted_at", "transferred_at", "first_reply_at",
-           "reply_hours", "timeliness", "score", "source_file", "line")
+HEADERS = (
+    "complaint_id",
+    "status",
+    "submitted_at",
+    "transferred_at",
+    "first_reply_at",
+    "reply_hours",
+    "timeliness",
+    "score",
+    "source_file",
+    "line",
+)
 
 
 class TraceNotFound(LookupError):

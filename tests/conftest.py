@@ -30,5 +30,5 @@ def run_tousu(data_dir: DataDir, *args: str) -> int:
 
 def query(database: Path | None, sql: str, params=None) -> list[tuple]:
     """Read-only query of a database file (None: an in-memory database)."""
-    with (duckdb.connect(str(database), read_only=True) if database else duckdb.connect()) as con:
+    with duckdb.connect(str(database), read_only=True) if database else duckdb.connect() as con:
         return con.execute(sql, params or []).fetchall()

@@ -13,9 +13,9 @@ REGISTRY_HEADER = "platform,domain,industry,onboarded_at,offboarded_at,after_sal
 # platform as complaints spell it → (registry name, domain)
 PLATFORMS = {
     "阿尔法商城": "数字零售",
-    "ＢＥＴＡ": "数字生活",       # NFKC → BETA
-    " 伽马金融 ": "金融科技",     # trimmed
-    "德尔塔\u3000": "金融科技",   # full-width space trimmed
+    "ＢＥＴＡ": "数字生活",  # NFKC → BETA
+    " 伽马金融 ": "金融科技",  # trimmed
+    "德尔塔\u3000": "金融科技",  # full-width space trimmed
     "艾普西隆": "跨境电商",
     "泽塔": "其他",
     "未登记平台": "数字教育",
@@ -23,10 +23,10 @@ PLATFORMS = {
 }
 REGISTRY_ROWS = [
     "阿尔法商城,数字零售,综合,2020-01-01,,是",
-    "BETA,数字生活,本地,2024-03-31,,是",            # eligible from March (end 03-31) on
+    "BETA,数字生活,本地,2024-03-31,,是",  # eligible from March (end 03-31) on
     "伽马金融,金融科技,贷款,2019-01-01,2024-06-30,是",  # offboarded on H1's last day: not eligible for H1
-    "德尔塔,金融科技,支付,2019-01-01,,否",          # no after-sales contact
-    "艾普西隆,跨境电商,跨境,,,是",                  # never onboarded
+    "德尔塔,金融科技,支付,2019-01-01,,否",  # no after-sales contact
+    "艾普西隆,跨境电商,跨境,,,是",  # never onboarded
     "泽塔,其他,,2018-05-05,,是",
     "半年平台,物流科技,货运,2024-05-15,2024-11-30,是",
 ]
@@ -72,7 +72,11 @@ def _complaint_states(rng: random.Random, number: int) -> list[dict]:
         "domain": PLATFORMS[platform],
         "problem_type": rng.choice(["退款问题", "信息泄露", None]),
         "amount": rng.choice([None, 99.5, "6,000.00元", "￥1,200", 0, "12"]),
-        "user": {"name": "王小明", "gender": rng.choice(["男", "女", "x"]), "province": rng.choice(["广西", "北京市", "Guangdong"])},
+        "user": {
+            "name": "王小明",
+            "gender": rng.choice(["男", "女", "x"]),
+            "province": rng.choice(["广西", "北京市", "Guangdong"]),
+        },
     }
     final = rng.choice([0, 1, 1, 2, 2, 3, 3])
     if rng.random() < 0.08:
@@ -111,24 +115,180 @@ DEFECTS = [
     b"[1, 2, 3]",
     b'"just a string"',
     json.dumps({"updated_at": "2024-05-01 10:00:00"}).encode(),
-    json.dumps({"complaint_id": "D1", "updated_at": "2024-05-01T25:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核"}).encode(),
-    json.dumps({"complaint_id": "D2", "updated_at": "2024-05-01 10:00:00", "submitted_at": 20240501, "platform": "泽塔", "domain": "其他", "status": "未审核"}).encode(),
-    json.dumps({"complaint_id": "D3", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "done"}).encode(),
-    json.dumps({"complaint_id": "D4", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "金融", "status": "未审核"}).encode(),
-    json.dumps({"complaint_id": "D5", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核", "amount": "lots"}).encode(),
-    json.dumps({"complaint_id": "D6", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已评价", "transferred_at": "2024-05-01 10:00:00", "evaluation": {"score": "9"}}).encode(),
-    json.dumps({"complaint_id": "D7", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已受理", "transferred_at": "2024-05-01 10:00:00", "replies": {"author": "platform"}}).encode(),
-    json.dumps({"complaint_id": "D8", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已受理"}).encode(),
-    json.dumps({"complaint_id": "D9", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已移交", "transferred_at": "2024-04-30 10:00:00"}).encode(),
-    json.dumps({"complaint_id": "D10", "updated_at": "2024-05-03 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已受理", "transferred_at": "2024-05-02 10:00:00", "replies": [{"replied_at": "2024-05-02 09:00:00", "author": "platform", "content": "x"}]}).encode(),
-    json.dumps({"complaint_id": "D11", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\u3000 ", "domain": "其他", "status": "未审核"}).encode(),
-    json.dumps({"complaint_id": "D12", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "已评价", "transferred_at": "2024-05-01 10:00:00", "evaluation": {"score": 10.5}}).encode(),
-    json.dumps({"complaint_id": "D13", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核", "amount": -1}).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D1",
+            "updated_at": "2024-05-01T25:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "未审核",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D2",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": 20240501,
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "未审核",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D3",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "done",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D4",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "金融",
+            "status": "未审核",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D5",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "未审核",
+            "amount": "lots",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D6",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "已评价",
+            "transferred_at": "2024-05-01 10:00:00",
+            "evaluation": {"score": "9"},
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D7",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "已受理",
+            "transferred_at": "2024-05-01 10:00:00",
+            "replies": {"author": "platform"},
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D8",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "已受理",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D9",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "已移交",
+            "transferred_at": "2024-04-30 10:00:00",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D10",
+            "updated_at": "2024-05-03 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "已受理",
+            "transferred_at": "2024-05-02 10:00:00",
+            "replies": [{"replied_at": "2024-05-02 09:00:00", "author": "platform", "content": "x"}],
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D11",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "\u3000 ",
+            "domain": "其他",
+            "status": "未审核",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D12",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "已评价",
+            "transferred_at": "2024-05-01 10:00:00",
+            "evaluation": {"score": 10.5},
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D13",
+            "updated_at": "2024-05-01 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "未审核",
+            "amount": -1,
+        }
+    ).encode(),
     # never transferred, yet a platform reply: valid, and no data test may fail on it
-    json.dumps({"complaint_id": "V1", "updated_at": "2024-05-02 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽\u200b塔", "domain": "其他", "status": "未审核", "replies": [{"replied_at": "2024-05-01 11:00:00", "author": "platform", "content": "已联系"}]}).encode(),
+    json.dumps(
+        {
+            "complaint_id": "V1",
+            "updated_at": "2024-05-02 10:00:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽\u200b塔",
+            "domain": "其他",
+            "status": "未审核",
+            "replies": [{"replied_at": "2024-05-01 11:00:00", "author": "platform", "content": "已联系"}],
+        }
+    ).encode(),
     # timestamps outside the plausible range
-    json.dumps({"complaint_id": "D14", "updated_at": "0001-01-01 09:00:00", "submitted_at": "0001-01-01 09:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核"}).encode(),
-    json.dumps({"complaint_id": "D15", "updated_at": "9999-12-31T23:00:00-12:00", "submitted_at": "2024-05-01 10:00:00", "platform": "泽塔", "domain": "其他", "status": "未审核"}).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D14",
+            "updated_at": "0001-01-01 09:00:00",
+            "submitted_at": "0001-01-01 09:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "未审核",
+        }
+    ).encode(),
+    json.dumps(
+        {
+            "complaint_id": "D15",
+            "updated_at": "9999-12-31T23:00:00-12:00",
+            "submitted_at": "2024-05-01 10:00:00",
+            "platform": "泽塔",
+            "domain": "其他",
+            "status": "未审核",
+        }
+    ).encode(),
     # not RFC 8259 JSON: a trailing comma, NaN, a member name twice
     b'{"complaint_id": "D16", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8",}',
     b'{"complaint_id": "D17", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8", "amount": NaN}',
@@ -154,12 +314,34 @@ def write_foreign_landing(out: Path, seed: int = 7, n_complaints: int = 400) -> 
             bad = dict(states[-1], status="已完结", updated_at="2025-06-01 00:00:00")
             files[n_files - 1].append(json.dumps(bad, ensure_ascii=False).encode())
     # exact ties: the same updated_at for two states in two files / one file
-    tie = {"complaint_id": "TIE1", "updated_at": "2024-07-01 12:00:00", "submitted_at": "2024-07-01 09:00:00",
-           "platform": "泽塔", "domain": "其他", "transferred_at": "2024-07-01 10:00:00"}
+    tie = {
+        "complaint_id": "TIE1",
+        "updated_at": "2024-07-01 12:00:00",
+        "submitted_at": "2024-07-01 09:00:00",
+        "platform": "泽塔",
+        "domain": "其他",
+        "transferred_at": "2024-07-01 10:00:00",
+    }
     files[1].append(json.dumps(dict(tie, status="已移交")).encode())
-    files[4].append(json.dumps(dict(tie, status="已受理", replies=[{"replied_at": "2024-07-01 12:00:00", "author": "platform", "content": "好"}])).encode())
+    files[4].append(
+        json.dumps(
+            dict(
+                tie,
+                status="已受理",
+                replies=[{"replied_at": "2024-07-01 12:00:00", "author": "platform", "content": "好"}],
+            )
+        ).encode()
+    )
     tie2 = dict(tie, complaint_id="TIE2")
-    files[2].append(json.dumps(dict(tie2, status="已受理", replies=[{"replied_at": "2024-07-01 11:00:00", "author": "platform", "content": "a"}])).encode())
+    files[2].append(
+        json.dumps(
+            dict(
+                tie2,
+                status="已受理",
+                replies=[{"replied_at": "2024-07-01 11:00:00", "author": "platform", "content": "a"}],
+            )
+        ).encode()
+    )
     files[2].append(json.dumps(dict(tie2, status="已移交")).encode())
     for number, defect in enumerate(DEFECTS):
         files[number % n_files].insert(rng.randrange(len(files[number % n_files]) + 1), defect)
@@ -184,8 +366,20 @@ def write_foreign_landing(out: Path, seed: int = 7, n_complaints: int = 400) -> 
 
     old_registry = "\n".join([REGISTRY_HEADER, *REGISTRY_ROWS[:4]]) + "\n"
     (out / "platforms-2024-01.csv").write_bytes(b"\xef\xbb\xbf" + old_registry.encode("utf-8"))
-    current = "\n".join([REGISTRY_HEADER, *REGISTRY_ROWS, "", "坏行,数字零售,,2024-02-30,,是",
-                         "缺列,数字零售", "未知域,火星,,,,是", "售后,数字零售,,,,也许"]) + "\n"
+    current = (
+        "\n".join(
+            [
+                REGISTRY_HEADER,
+                *REGISTRY_ROWS,
+                "",
+                "坏行,数字零售,,2024-02-30,,是",
+                "缺列,数字零售",
+                "未知域,火星,,,,是",
+                "售后,数字零售,,,,也许",
+            ]
+        )
+        + "\n"
+    )
     (out / "platforms-2024-02.csv").write_bytes(current.encode("gbk"))
 
     # arrival: three builds, not in name order

@@ -36,7 +36,7 @@ EARLIEST_PLAUSIBLE = dt.datetime(2000, 1, 1)
 
 
 def latest_plausible(now: dt.datetime | None = None) -> dt.datetime:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     return now.astimezone(SHANGHAI).replace(tzinfo=None) + dt.timedelta(days=1)
 
 
@@ -115,8 +115,7 @@ def parse_ts(value) -> dt.datetime | None:
     if sign and (int(oh) > 23 or int(om or 0) > 59):
         return None
     try:
-        local = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s),
-                            int((frac or "0").ljust(6, "0")[:6]))
+        local = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), int((frac or "0").ljust(6, "0")[:6]))
     except ValueError:
         return None
     if not (zulu or sign):
@@ -274,8 +273,7 @@ def read_landing(landing: Path) -> Landing:
             if key not in states or rank > states[key][0]:
                 states[key] = (rank, record, path.name, line_no)
     complaints = {
-        key: {**record, "_file": name, "_line": line_no}
-        for key, (_, record, name, line_no) in states.items()
+        key: {**record, "_file": name, "_line": line_no} for key, (_, record, name, line_no) in states.items()
     }
     current = registries[max(registries)] if registries else []
     registry = {row["platform"]: row for row in current}  # later lines win
@@ -300,7 +298,7 @@ def read_registry(path: Path, verdicts: dict) -> list[dict] | None:
         if not fields or (len(fields) == 1 and blank(fields[0])):
             verdicts[(path.name, line_no)] = "blank"
             continue
-        row = dict(zip(header, fields))
+        row = dict(zip(header, fields, strict=False))  # a wrong column count is judged below
         reason = None
         if len(fields) != len(header):
             reason = "wrong_column_count"
@@ -320,13 +318,15 @@ def read_registry(path: Path, verdicts: dict) -> list[dict] | None:
                 reason = "invalid_after_sales_contact"
         verdicts[(path.name, line_no)] = reason or "loaded"
         if reason is None:
-            rows.append({
-                "platform": normalise_name(row["platform"]),
-                "domain": strip(row["domain"]),
-                "onboarded_at": _date(row["onboarded_at"]),
-                "offboarded_at": _date(row["offboarded_at"]),
-                "after_sales": strip(row["after_sales_contact"]) == "是",
-            })
+            rows.append(
+                {
+                    "platform": normalise_name(row["platform"]),
+                    "domain": strip(row["domain"]),
+                    "onboarded_at": _date(row["onboarded_at"]),
+                    "offboarded_at": _date(row["offboarded_at"]),
+                    "after_sales": strip(row["after_sales_contact"]) == "是",
+                }
+            )
     return rows
 
 
@@ -349,7 +349,7 @@ def periods_of(day: dt.date, rate_second_half: bool = False) -> list[tuple[str, 
     """(period_key, period_end) of every rated period containing `day`."""
     y, m = day.year, day.month
     q = (m - 1) // 3 + 1
-    month_end = (dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1))
+    month_end = dt.date(y + (m == 12), m % 12 + 1, 1) - dt.timedelta(days=1)
     quarter_end = dt.date(y + (q == 4), (3 * q) % 12 + 1, 1) - dt.timedelta(days=1)
     keys = [(f"{y}", dt.date(y, 12, 31)), (f"{y}-Q{q}", quarter_end), (f"{y}-{m:02d}", month_end)]
     if m <= 6:
@@ -412,16 +412,25 @@ def ratings(landing: Landing, rate_second_half: bool = False) -> dict[tuple[str,
         reg = landing.registry.get(platform)
         end = ends[key]
         eligible = bool(
-            reg and reg["onboarded_at"] is not None and reg["onboarded_at"] <= end
+            reg
+            and reg["onboarded_at"] is not None
+            and reg["onboarded_at"] <= end
             and (reg["offboarded_at"] is None or reg["offboarded_at"] > end)
             and reg["after_sales"]
         )
-        rating = ("不予评级" if not eligible else "不建议下单" if index < 0.4
-                  else "谨慎下单" if index < 0.75 else "建议下单")
+        rating = (
+            "不予评级" if not eligible else "不建议下单" if index < 0.4 else "谨慎下单" if index < 0.75 else "建议下单"
+        )
         out[(platform, key)] = {
-            "domain": domains[platform], "n_complaints": n, "reply_rate": reply_rate,
-            "timeliness": timeliness, "n_scored": len(scores), "satisfaction": satisfaction,
-            "composite_index": index, "eligible": eligible, "rating": rating,
+            "domain": domains[platform],
+            "n_complaints": n,
+            "reply_rate": reply_rate,
+            "timeliness": timeliness,
+            "n_scored": len(scores),
+            "satisfaction": satisfaction,
+            "composite_index": index,
+            "eligible": eligible,
+            "rating": rating,
         }
     return out
 
@@ -433,8 +442,9 @@ SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 def _aliases() -> list[tuple[str, str]]:
     with (SEEDS / "province_aliases.csv").open(encoding="utf-8") as handle:
-        return sorted(((row["alias"], row["province"]) for row in csv.DictReader(handle)),
-                      key=lambda pair: -len(pair[0]))
+        return sorted(
+            ((row["alias"], row["province"]) for row in csv.DictReader(handle)), key=lambda pair: -len(pair[0])
+        )
 
 
 def province_of(user) -> str:
@@ -449,8 +459,13 @@ def amount_band(record: dict) -> str:
     amount = parse_amount(record["amount"]) if record.get("amount") is not None else None
     if amount is None:
         return "未知"
-    for upper, band in ((100, "0-100元"), (500, "100-500元"), (1000, "500-1000元"),
-                        (5000, "1000-5000元"), (10000, "5000-10000元")):
+    for upper, band in (
+        (100, "0-100元"),
+        (500, "100-500元"),
+        (1000, "500-1000元"),
+        (5000, "1000-5000元"),
+        (10000, "5000-10000元"),
+    ):
         if amount < upper:
             return band
     return "10000元以上"
@@ -506,21 +521,30 @@ def boards(rating_rows: dict, min_complaints: int = 1) -> tuple[dict, dict]:
         for platform, row in members:
             if row["n_complaints"] >= min_complaints:
                 rating_board[(domain, key, platform)] = 1 + sum(
-                    1 for _, other in members
-                    if other["n_complaints"] >= min_complaints and other["composite_index"] > row["composite_index"] + 1e-12)
+                    1
+                    for _, other in members
+                    if other["n_complaints"] >= min_complaints
+                    and other["composite_index"] > row["composite_index"] + 1e-12
+                )
             for board_domain in (domain, "总榜"):
-                peers = members if board_domain == domain else [
-                    (p, r) for (p, k), r in rating_rows.items() if k == key]
+                peers = members if board_domain == domain else [(p, r) for (p, k), r in rating_rows.items() if k == key]
                 complaint_board[(board_domain, key, platform)] = 1 + sum(
-                    1 for _, other in peers if other["n_complaints"] > row["n_complaints"])
+                    1 for _, other in peers if other["n_complaints"] > row["n_complaints"]
+                )
     return rating_board, complaint_board
 
 
 def annual_summary(rating_rows: dict) -> dict[tuple[str, int], dict]:
     summary: dict[tuple[str, int], dict] = {}
     for (platform, key), row in rating_rows.items():
-        entry = summary.setdefault((platform, int(key[:4])), {"n_ratings": 0, "annual_rating": None,
-                                                              **{rating: 0 for rating in ("建议下单", "谨慎下单", "不建议下单", "不予评级")}})
+        entry = summary.setdefault(
+            (platform, int(key[:4])),
+            {
+                "n_ratings": 0,
+                "annual_rating": None,
+                **{rating: 0 for rating in ("建议下单", "谨慎下单", "不建议下单", "不予评级")},
+            },
+        )
         entry["n_ratings"] += 1
         entry[row["rating"]] += 1
         if len(key) == 4:

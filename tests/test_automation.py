@@ -124,10 +124,13 @@ def test_the_daily_schedule_builds_at_two_in_shanghai_unless_nothing_is_new(data
     assert not skipped.run_requests and "nothing new" in skipped.skip_message
 
 
-@pytest.mark.parametrize(("when", "partition"), [
-    (dt.datetime(2025, 3, 8, 6, 0), "2025-02"),
-    (dt.datetime(2025, 1, 8, 6, 0), "2024-12"),
-])
+@pytest.mark.parametrize(
+    ("when", "partition"),
+    [
+        (dt.datetime(2025, 3, 8, 6, 0), "2025-02"),
+        (dt.datetime(2025, 1, 8, 6, 0), "2024-12"),
+    ],
+)
 def test_the_monthly_publication_publishes_the_month_that_ended(when, partition):
     schedule = defs.resolve_schedule_def("monthly_publication_schedule")
     shanghai = dt.timezone(dt.timedelta(hours=8))

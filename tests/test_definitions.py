@@ -8,8 +8,15 @@ from orchestration.definitions import defs
 def test_definitions_load_with_the_whole_asset_graph():
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert {"raw/complaints", "raw/platforms", "audit/ingested_files", "audit/quarantine",
-            "marts/platform_ratings", "core/fct_complaints", "serving/marts"} <= keys
+    assert {
+        "raw/complaints",
+        "raw/platforms",
+        "audit/ingested_files",
+        "audit/quarantine",
+        "marts/platform_ratings",
+        "core/fct_complaints",
+        "serving/marts",
+    } <= keys
     # dbt sources are the assets ingestion materializes, not dangling copies
     staging = graph.get(dg.AssetKey(["staging", "stg_tousu__complaints"]))
     assert dg.AssetKey(["raw", "complaints"]) in staging.parent_keys

@@ -65,8 +65,13 @@ class DbtBuildConfig(dg.Config):
     name=DBT_ASSET_NAME,
     pool="warehouse",
 )
-def tousu_dbt_models(context: dg.AssetExecutionContext, config: DbtBuildConfig, dbt: DbtCliResource,
-                     data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource):
+def tousu_dbt_models(
+    context: dg.AssetExecutionContext,
+    config: DbtBuildConfig,
+    dbt: DbtCliResource,
+    data_dir: TousuDataDirResource,
+    warehouse_writer: WarehouseWriterResource,
+):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
     # Data tests that passed on this project's code check only changed rows.
@@ -95,15 +100,21 @@ class PublicationConfig(dg.Config):
     backfill_policy=dg.BackfillPolicy.single_run(),
     pool="warehouse",
 )
-def tousu_publication(context: dg.AssetExecutionContext, config: PublicationConfig, dbt: DbtCliResource,
-                      data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource):
+def tousu_publication(
+    context: dg.AssetExecutionContext,
+    config: PublicationConfig,
+    dbt: DbtCliResource,
+    data_dir: TousuDataDirResource,
+    warehouse_writer: WarehouseWriterResource,
+):
     """Publish every rated period that ends in the partition's months (a month,
     and the quarter, half and year it closes) as a new revision of each."""
     data_dir.export_for_dbt()
     dbt_vars = publication_vars(context.partition_time_window, config.period_key)
     context.log.info(f"publishing with dbt vars {dbt_vars}")
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context,
-                       target_path=data_dir.dbt_target(context)).stream()
+    yield from dbt.cli(
+        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=data_dir.dbt_target(context)
+    ).stream()
 
 
 def publication_vars(window: dg.TimeWindow, period_key: str | None) -> dict[str, str]:

@@ -5,6 +5,7 @@ from collections import Counter
 
 import dagster as dg
 
+from orchestration import ledger
 from orchestration.assets.ingestion_checks import (
     FRESHNESS_CHECK,
     RECONCILIATION_CHECK,
@@ -13,7 +14,6 @@ from orchestration.assets.ingestion_checks import (
     reconcile,
 )
 from orchestration.build_state import forget_success
-from orchestration import ledger
 from orchestration.ingestion.run import IngestionReport, ingest_landing
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
@@ -32,7 +32,7 @@ INGESTION_GROUP = "ingestion"
 landing_files = dg.AssetSpec(
     LANDING_FILES,
     description="Complaint dumps (complaints-*.jsonl[.gz]) and registries (platforms-*.csv) in "
-                "$TOUSU_DATA_DIR/landing/, as the platforms deliver them. tousu never changes them.",
+    "$TOUSU_DATA_DIR/landing/, as the platforms deliver them. tousu never changes them.",
     group_name=INGESTION_GROUP,
     kinds={"file"},
 )
@@ -54,14 +54,14 @@ CHECK_SPECS = [
         RECONCILIATION_CHECK,
         asset=AUDIT_INGESTED_FILES,
         description="Each file loaded in this run: lines = loaded + quarantined + blank, and the "
-                    "raw and quarantine tables hold exactly the ledger's counts for it.",
+        "raw and quarantine tables hold exactly the ledger's counts for it.",
     ),
     *(
         dg.AssetCheckSpec(
             FRESHNESS_CHECK,
             asset=policy.asset_key,
             description=f"Newest {policy.loaded_at_field} of {policy.table} is younger than the dbt "
-                        f"source's freshness (warn after {policy.warn_after}, error after {policy.error_after}).",
+            f"source's freshness (warn after {policy.warn_after}, error after {policy.error_after}).",
         )
         for policy in FRESHNESS_POLICIES
     ),
@@ -84,13 +84,17 @@ def line_summary(report: IngestionReport) -> dict:
         "lines_quarantined": sum(f.n_quarantined for f in loaded),
         "lines_blank": sum(f.n_blank for f in loaded),
         "quarantine_reasons": dg.MetadataValue.json(dict(reasons.most_common())),
-        "wholly_quarantined_files": dg.MetadataValue.json([
-            {"name": f.source_file, "lines": f.n_quarantined, "reasons": dict(f.reasons.most_common(3))}
-            for f in loaded if f.n_quarantined and f.n_quarantined == f.n_lines - f.n_blank and not f.n_loaded
-        ]),
+        "wholly_quarantined_files": dg.MetadataValue.json(
+            [
+                {"name": f.source_file, "lines": f.n_quarantined, "reasons": dict(f.reasons.most_common(3))}
+                for f in loaded
+                if f.n_quarantined and f.n_quarantined == f.n_lines - f.n_blank and not f.n_loaded
+            ]
+        ),
         "ignored_files": dg.MetadataValue.json([{"name": i.name, "why": i.why} for i in report.ignored]),
         "postponed_files": dg.MetadataValue.json(
-            [{"name": f.source_file, "why": f.error} for f in report.of("postponed")]),
+            [{"name": f.source_file, "why": f.error} for f in report.of("postponed")]
+        ),
     }
 
 
@@ -126,23 +130,45 @@ def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(RAW_COMPLAINTS, description="Loaded lines of complaint dumps (raw.complaints).", group_name=INGESTION_GROUP,
-                     deps=[LANDING_FILES], kinds={"duckdb"}),
-        dg.AssetSpec(RAW_PLATFORMS, description="Loaded lines of platform registries (raw.platforms).", group_name=INGESTION_GROUP,
-                     deps=[LANDING_FILES], kinds={"duckdb"}),
-        dg.AssetSpec(AUDIT_INGESTED_FILES, description="One row per landing file with its line counts.", group_name=INGESTION_GROUP,
-                     deps=[LANDING_FILES], kinds={"duckdb"}),
-        dg.AssetSpec(AUDIT_QUARANTINE, description="Every line not loaded, with file, line and reason.", group_name=INGESTION_GROUP,
-                     deps=[LANDING_FILES], kinds={"duckdb"}),
+        dg.AssetSpec(
+            RAW_COMPLAINTS,
+            description="Loaded lines of complaint dumps (raw.complaints).",
+            group_name=INGESTION_GROUP,
+            deps=[LANDING_FILES],
+            kinds={"duckdb"},
+        ),
+        dg.AssetSpec(
+            RAW_PLATFORMS,
+            description="Loaded lines of platform registries (raw.platforms).",
+            group_name=INGESTION_GROUP,
+            deps=[LANDING_FILES],
+            kinds={"duckdb"},
+        ),
+        dg.AssetSpec(
+            AUDIT_INGESTED_FILES,
+            description="One row per landing file with its line counts.",
+            group_name=INGESTION_GROUP,
+            deps=[LANDING_FILES],
+            kinds={"duckdb"},
+        ),
+        dg.AssetSpec(
+            AUDIT_QUARANTINE,
+            description="Every line not loaded, with file, line and reason.",
+            group_name=INGESTION_GROUP,
+            deps=[LANDING_FILES],
+            kinds={"duckdb"},
+        ),
     ],
     check_specs=CHECK_SPECS,
     pool="warehouse",
 )
-def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource,
-                      warehouse_writer: WarehouseWriterResource):
+def landing_ingestion(
+    context: dg.AssetExecutionContext, data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource
+):
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
     forget_success(paths)  # until this build succeeds, the next one has work to do
+
     def progress(files_read: int, files_to_read: int, lines_read: int) -> None:
         # the form orchestration/progress.py reads from the log
         context.log.info(f"ingested {files_read} of {files_to_read} files, {lines_read:,} lines")
@@ -152,7 +178,7 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
         ledger.write(paths.ledger_snapshot, ledger.read(con))
         loaded_now = [f.source_file for f in report.of("loaded")]
         checks = [reconcile(con, loaded_now, AUDIT_INGESTED_FILES)]
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         checks += [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
     for outcome in report.files:
         log = context.log.error if outcome.status == "failed" else context.log.info
@@ -169,8 +195,7 @@ def landing_ingestion(context: dg.AssetExecutionContext, data_dir: TousuDataDirR
             metadata={"failed_files": [f.source_file for f in report.failed]},
         )
     loaded = report.of("loaded")
-    summary = {"new_files": len(loaded), "duplicate_files": len(report.of("duplicate")),
-               **line_summary(report)}
+    summary = {"new_files": len(loaded), "duplicate_files": len(report.of("duplicate")), **line_summary(report)}
     yield dg.MaterializeResult(
         asset_key=RAW_COMPLAINTS,
         metadata={**summary, "complaint_lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "complaints")},

@@ -57,7 +57,9 @@ def reconcile(con, files: list[str], asset_key: dg.AssetKey) -> dg.AssetCheckRes
     """Pass when every file loaded in this run has lines = loaded + quarantined +
     blank, and raw/quarantine hold exactly those counts."""
     columns = ["source_file", "n_lines", "n_loaded", "n_quarantined", "n_blank", "n_in_raw", "n_in_quarantine"]
-    mismatches = [dict(zip(columns, row)) for row in con.execute(RECONCILE_SQL, {"files": files}).fetchall()]
+    mismatches = [
+        dict(zip(columns, row, strict=True)) for row in con.execute(RECONCILE_SQL, {"files": files}).fetchall()
+    ]
     return dg.AssetCheckResult(
         asset_key=asset_key,
         check_name=RECONCILIATION_CHECK,
@@ -98,13 +100,15 @@ def declared_freshness(manifest: dict) -> list[FreshnessPolicy]:
         warn, error = _threshold(freshness.get("warn_after")), _threshold(freshness.get("error_after"))
         if warn is None and error is None:
             continue
-        policies.append(FreshnessPolicy(
-            asset_key=dg.AssetKey([source["schema"], source["name"]]),
-            table=f"{source['schema']}.{source['name']}",
-            loaded_at_field=source["loaded_at_field"],
-            warn_after=warn,
-            error_after=error,
-        ))
+        policies.append(
+            FreshnessPolicy(
+                asset_key=dg.AssetKey([source["schema"], source["name"]]),
+                table=f"{source['schema']}.{source['name']}",
+                loaded_at_field=source["loaded_at_field"],
+                warn_after=warn,
+                error_after=error,
+            )
+        )
     return sorted(policies, key=lambda policy: policy.table)
 
 
@@ -126,13 +130,22 @@ def judge_freshness(policy: FreshnessPolicy, newest: dt.datetime | None, now: dt
         return limit is not None and (age is None or age > limit)
 
     if past(policy.error_after):
-        return dg.AssetCheckResult(asset_key=policy.asset_key, check_name=FRESHNESS_CHECK, passed=False,
-                                   severity=dg.AssetCheckSeverity.ERROR, metadata=metadata)
-    return dg.AssetCheckResult(asset_key=policy.asset_key, check_name=FRESHNESS_CHECK,
-                               passed=not past(policy.warn_after), severity=dg.AssetCheckSeverity.WARN,
-                               metadata=metadata)
+        return dg.AssetCheckResult(
+            asset_key=policy.asset_key,
+            check_name=FRESHNESS_CHECK,
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata=metadata,
+        )
+    return dg.AssetCheckResult(
+        asset_key=policy.asset_key,
+        check_name=FRESHNESS_CHECK,
+        passed=not past(policy.warn_after),
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata=metadata,
+    )
 
 
 def check_freshness(con, policy: FreshnessPolicy, now: dt.datetime) -> dg.AssetCheckResult:
-    (newest,), = con.execute(f"SELECT max({policy.loaded_at_field}) FROM {policy.table}").fetchall()
+    ((newest,),) = con.execute(f"SELECT max({policy.loaded_at_field}) FROM {policy.table}").fetchall()
     return judge_freshness(policy, newest, now)

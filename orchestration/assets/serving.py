@@ -22,8 +22,9 @@ SERVED_MART_KEYS = sorted(
     pool="warehouse",
     description="Every table of schema marts, published for BI as one atomic release.",
 )
-def serving_marts(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource,
-                  warehouse_writer: WarehouseWriterResource) -> dg.MaterializeResult:
+def serving_marts(
+    context: dg.AssetExecutionContext, data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource
+) -> dg.MaterializeResult:
     paths = data_dir.paths()
     release = serving.publish(paths.warehouse, paths.serving)
     context.log.info(f"serving release {release.release_id}: {release.tables}")

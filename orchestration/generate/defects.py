@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+
 def _valid(year: int, complaint_id: str, **overrides) -> dict:
     record = {
         "complaint_id": complaint_id,
@@ -39,13 +40,37 @@ def defect_lines(year: int) -> list[tuple[str, bytes]]:
         ("unknown_domain", line(_valid(year, "BAD-DOMAIN", domain="金融"))),
         ("invalid_amount", line(_valid(year, "BAD-AMOUNT", amount="-50元"))),
         ("invalid_score", line(_valid(year, "BAD-SCORE", status="已评价", evaluation={"score": 11}))),
-        ("invalid_reply", line(_valid(year, "BAD-REPLY", replies=[{"replied_at": f"{year}-06-15 09:00:00", "author": "robot"}]))),
+        (
+            "invalid_reply",
+            line(_valid(year, "BAD-REPLY", replies=[{"replied_at": f"{year}-06-15 09:00:00", "author": "robot"}])),
+        ),
         ("missing_transferred_at", line(_valid(year, "BAD-TRANSFER", transferred_at=...))),
         ("transfer_before_submit", line(_valid(year, "BAD-ORDER", transferred_at=f"{year}-06-14 08:00:00"))),
-        ("reply_before_transfer", line(_valid(year, "BAD-EARLY", replies=[{"replied_at": f"{year}-06-14 11:00:00", "author": "platform", "content": "已处理"}]))),
+        (
+            "reply_before_transfer",
+            line(
+                _valid(
+                    year,
+                    "BAD-EARLY",
+                    replies=[{"replied_at": f"{year}-06-14 11:00:00", "author": "platform", "content": "已处理"}],
+                )
+            ),
+        ),
         # A later state of a real complaint that is defective: the earlier valid
         # state must stay in force.
-        ("invalid_status", line(_valid(year, f"TS{year}00000001", updated_at=f"{year + 1}-01-31 23:00:00", status="已完结", platform="分期乐", domain="金融科技"))),
+        (
+            "invalid_status",
+            line(
+                _valid(
+                    year,
+                    f"TS{year}00000001",
+                    updated_at=f"{year + 1}-01-31 23:00:00",
+                    status="已完结",
+                    platform="分期乐",
+                    domain="金融科技",
+                )
+            ),
+        ),
     ]
 
 

@@ -47,18 +47,21 @@ def ingested_names(out_dir: Path, data_dir: DataDir) -> set[str]:
     except duckdb.CatalogException:
         return set()  # nothing ingested yet
     except duckdb.IOException as error:
-        raise WouldOverwrite(f"cannot read the ledger of {data_dir.warehouse} (a build is running?): {error}; "
-                             "nothing was written") from None
+        raise WouldOverwrite(
+            f"cannot read the ledger of {data_dir.warehouse} (a build is running?): {error}; nothing was written"
+        ) from None
 
 
-def place(staged: Path, names: list[str], out_dir: Path, force: bool,
-          ingested: Callable[[], set[str]]) -> None:
+def place(staged: Path, names: list[str], out_dir: Path, force: bool, ingested: Callable[[], set[str]]) -> None:
     existing = sorted(name for name in names if (out_dir / name).exists())
     refused = sorted(set(existing) & ingested()) if existing else []
     blocked = refused if force else existing
     if blocked:
-        why = ("ingested by the warehouse; landed files never change" if force or refused == existing
-               else "already there (--force overwrites files the warehouse has not ingested)")
+        why = (
+            "ingested by the warehouse; landed files never change"
+            if force or refused == existing
+            else "already there (--force overwrites files the warehouse has not ingested)"
+        )
         shown = [f"  {out_dir / name}" for name in blocked[:SHOWN_NAMES]]
         more = [f"  … and {len(blocked) - SHOWN_NAMES} more"] if len(blocked) > SHOWN_NAMES else []
         raise WouldOverwrite("\n".join([f"{len(blocked)} file(s) {why}; nothing was written:", *shown, *more]))

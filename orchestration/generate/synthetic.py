@@ -37,9 +37,21 @@ GZIP_EVERY_NTH_DAY = 10
 # The scratch database's memory limit unless TOUSU_DUCKDB_MEMORY_LIMIT says otherwise.
 DEFAULT_MEMORY_LIMIT = "2GB"
 COMPLAINT_FIELDS = (
-    "complaint_id", "updated_at", "submitted_at", "platform", "domain", "industry",
-    "problem_type", "amount", "title", "content", "status", "transferred_at", "user",
-    "replies", "evaluation",
+    "complaint_id",
+    "updated_at",
+    "submitted_at",
+    "platform",
+    "domain",
+    "industry",
+    "problem_type",
+    "amount",
+    "title",
+    "content",
+    "status",
+    "transferred_at",
+    "user",
+    "replies",
+    "evaluation",
 )
 
 
@@ -52,10 +64,7 @@ class GenerationSummary:
 
 def minimum_complaints() -> int:
     """The calibrated block (the reference's 金融科技 platforms) is always generated."""
-    return sum(
-        p.calibrated_count + math.ceil(p.calibrated_count * UNRATED_EXTRA_SHARE)
-        for p in cat.PLATFORMS
-    )
+    return sum(p.calibrated_count + math.ceil(p.calibrated_count * UNRATED_EXTRA_SHARE) for p in cat.PLATFORMS)
 
 
 # --------------------------------------------------------------------------- SQL helpers
@@ -94,10 +103,7 @@ def _bucket_map(shares: Sequence[tuple[object, float | None]]) -> tuple[list, li
 def _pick(shares: Sequence[tuple[object, float | None]], u: str) -> str:
     """SQL picking a value of `shares` with the uniform expression `u`, in O(1)."""
     values, buckets = _bucket_map(shares)
-    return (
-        f"{_literal(values)}[{_literal(buckets)}"
-        f"[least({BUCKETS - 1}, floor(({u}) * {BUCKETS}))::int + 1]]"
-    )
+    return f"{_literal(values)}[{_literal(buckets)}[least({BUCKETS - 1}, floor(({u}) * {BUCKETS}))::int + 1]]"
 
 
 def _hash(*parts: str) -> str:
@@ -126,16 +132,24 @@ def _platforms_arrow(year: int) -> pa.Table:
     rows = []
     for pid, p in enumerate(cat.PLATFORMS, start=1):
         profile = cat.PROFILES[p.profile]
-        rows.append({
-            "pid": pid, "name": p.name, "domain": p.domain, "industry": p.industry,
-            "calibrated_count": p.calibrated_count,
-            "months": list(p.months) if p.months else None,
-            "year": year - 1 if p.previous_year_only else year,
-            "spellings": list(p.spellings),
-            "reply_share": profile.reply_share, "fast_share": profile.fast_share,
-            "mid_share": profile.mid_share, "eval_share": profile.eval_share,
-            "score_low": float(profile.score_low), "score_high": float(profile.score_high),
-        })
+        rows.append(
+            {
+                "pid": pid,
+                "name": p.name,
+                "domain": p.domain,
+                "industry": p.industry,
+                "calibrated_count": p.calibrated_count,
+                "months": list(p.months) if p.months else None,
+                "year": year - 1 if p.previous_year_only else year,
+                "spellings": list(p.spellings),
+                "reply_share": profile.reply_share,
+                "fast_share": profile.fast_share,
+                "mid_share": profile.mid_share,
+                "eval_share": profile.eval_share,
+                "score_low": float(profile.score_low),
+                "score_high": float(profile.score_high),
+            }
+        )
     return pa.Table.from_pylist(rows)
 
 
@@ -155,7 +169,7 @@ numbered AS (
 )
 SELECT * FROM numbered
 UNION ALL
-SELECT cid, {_pick(weighted, _u('platform'))} AS pid, false AS is_reference
+SELECT cid, {_pick(weighted, _u("platform"))} AS pid, false AS is_reference
 FROM (SELECT (SELECT count(*) FROM numbered) + range + 1 AS cid FROM range({n_rest}))
 """
 
@@ -185,43 +199,43 @@ WITH base AS (
 draws AS (
     SELECT *,
         -- the reference block is allocated by exact shares; the rest drawn freely
-        CASE WHEN is_reference THEN {_spread('problem', 'is_reference')} ELSE {_u('problem')} END AS u_problem,
-        CASE WHEN is_reference THEN {_spread('province', 'is_reference')} ELSE {_u('province')} END AS u_province,
-        CASE WHEN is_reference THEN {_spread('gender', 'is_reference')} ELSE {_u('gender')} END AS u_gender,
-        CASE WHEN is_reference THEN {_spread('amount_band', 'is_reference')} ELSE {_u('amount_band')} END AS u_amount_band,
-        {_spread('month', 'pid, is_reference')} AS u_month,
-        {_spread('reply', 'pid')} AS u_reply,
-        {_spread('speed', 'pid')} AS u_speed,
-        {_spread('evaluate', 'pid')} AS u_evaluate
+        CASE WHEN is_reference THEN {_spread("problem", "is_reference")} ELSE {_u("problem")} END AS u_problem,
+        CASE WHEN is_reference THEN {_spread("province", "is_reference")} ELSE {_u("province")} END AS u_province,
+        CASE WHEN is_reference THEN {_spread("gender", "is_reference")} ELSE {_u("gender")} END AS u_gender,
+        CASE WHEN is_reference THEN {_spread("amount_band", "is_reference")} ELSE {_u("amount_band")} END AS u_amount_band,
+        {_spread("month", "pid, is_reference")} AS u_month,
+        {_spread("reply", "pid")} AS u_reply,
+        {_spread("speed", "pid")} AS u_speed,
+        {_spread("evaluate", "pid")} AS u_evaluate
     FROM base
 ),
 attributes AS (
     SELECT *,
-        CASE WHEN is_reference THEN {_pick(cat.REFERENCE_PROBLEM_TYPES, 'u_problem')}
-             ELSE {_pick(cat.GENERIC_PROBLEM_TYPES, 'u_problem')} END AS problem_type,
-        CASE WHEN is_reference THEN {_pick(cat.REFERENCE_PROVINCES, 'u_province')}
-             ELSE {_pick(cat.GENERIC_PROVINCES, 'u_province')} END AS province_name,
-        CASE WHEN is_reference THEN {_pick(cat.REFERENCE_GENDERS, 'u_gender')}
-             ELSE {_pick(cat.GENERIC_GENDERS, 'u_gender')} END AS gender,
-        CASE WHEN is_reference THEN {_amount_sql(cat.REFERENCE_AMOUNT_BANDS, 'u_amount_band')}
+        CASE WHEN is_reference THEN {_pick(cat.REFERENCE_PROBLEM_TYPES, "u_problem")}
+             ELSE {_pick(cat.GENERIC_PROBLEM_TYPES, "u_problem")} END AS problem_type,
+        CASE WHEN is_reference THEN {_pick(cat.REFERENCE_PROVINCES, "u_province")}
+             ELSE {_pick(cat.GENERIC_PROVINCES, "u_province")} END AS province_name,
+        CASE WHEN is_reference THEN {_pick(cat.REFERENCE_GENDERS, "u_gender")}
+             ELSE {_pick(cat.GENERIC_GENDERS, "u_gender")} END AS gender,
+        CASE WHEN is_reference THEN {_amount_sql(cat.REFERENCE_AMOUNT_BANDS, "u_amount_band")}
              ELSE {generic_amount} END AS amount,
         CASE WHEN months IS NOT NULL
              THEN months[least(len(months), floor(u_month * len(months))::int + 1)]
-             ELSE least(12, floor({_u('month')} * 12)::int + 1) END AS month
+             ELSE least(12, floor({_u("month")} * 12)::int + 1) END AS month
     FROM draws
 ),
 timeline AS (
     SELECT *,
         make_timestamp(year, month, 1, 0, 0, 0)
-            + to_days(floor({_u('day')} * day(last_day(make_date(year, month, 1))))::int)
-            + to_seconds(floor({_u('time')} * 86400)::bigint) AS submitted_at,
+            + to_days(floor({_u("day")} * day(last_day(make_date(year, month, 1))))::int)
+            + to_seconds(floor({_u("time")} * 86400)::bigint) AS submitted_at,
         CASE
             WHEN is_reference THEN '已移交'
             -- the calibrated platforms' extra complaints never reach them
-            WHEN calibrated_count > 0 THEN ['未审核', '已驳回', '已撤回'][1 + floor({_u('status')} * 3)::int]
-            WHEN {_u('status')} < 0.05 THEN '未审核'
-            WHEN {_u('status')} < 0.09 THEN '已驳回'
-            WHEN {_u('status')} < 0.12 THEN '已撤回'
+            WHEN calibrated_count > 0 THEN ['未审核', '已驳回', '已撤回'][1 + floor({_u("status")} * 3)::int]
+            WHEN {_u("status")} < 0.05 THEN '未审核'
+            WHEN {_u("status")} < 0.09 THEN '已驳回'
+            WHEN {_u("status")} < 0.12 THEN '已撤回'
             ELSE '已移交'
         END AS decision
     FROM attributes
@@ -229,12 +243,12 @@ timeline AS (
 lifecycle AS (
     SELECT *,
         CASE WHEN decision <> '未审核'
-             THEN submitted_at + to_seconds((7200 + floor({_u('decide')} * 165600))::bigint) END AS decided_at,
+             THEN submitted_at + to_seconds((7200 + floor({_u("decide")} * 165600))::bigint) END AS decided_at,
         decision = '已移交' AND u_reply < reply_share AS replied,
         CASE  -- seconds from transfer to the first effective reply
-            WHEN u_speed < fast_share THEN 3600 + floor({_u('delay')} * 244800)                -- 1 h … 69 h
-            WHEN u_speed < fast_share + mid_share THEN 262800 + floor({_u('delay')} * 158400)  -- 73 h … 117 h
-            ELSE 435600 + floor({_u('delay')} * 1000000)                                       -- 121 h …
+            WHEN u_speed < fast_share THEN 3600 + floor({_u("delay")} * 244800)                -- 1 h … 69 h
+            WHEN u_speed < fast_share + mid_share THEN 262800 + floor({_u("delay")} * 158400)  -- 73 h … 117 h
+            ELSE 435600 + floor({_u("delay")} * 1000000)                                       -- 121 h …
         END::bigint AS reply_delay_s
     FROM timeline
 ),
@@ -245,13 +259,13 @@ outcomes AS (
     FROM lifecycle
 )
 SELECT *,
-    reply_at + to_seconds((3600 + floor({_u('evaluate_delay')} * 259200))::bigint) AS evaluated_at,
+    reply_at + to_seconds((3600 + floor({_u("evaluate_delay")} * 259200))::bigint) AS evaluated_at,
     CASE WHEN evaluated THEN greatest(0, least(10,
-        score_low + floor({_u('score')} * (score_high - score_low + 1))
-        - CASE WHEN {_u('half_point')} < 0.1 THEN 0.5 ELSE 0 END)) END AS score,
-    replied AND {_u('blank_reply')} < 0.08 AS has_blank_reply,
-    decision = '已移交' AND {_u('mediator')} < 0.15 AS has_mediator_reply,
-    evaluated AND {_u('user_reply')} < 0.2 AS has_user_reply,
+        score_low + floor({_u("score")} * (score_high - score_low + 1))
+        - CASE WHEN {_u("half_point")} < 0.1 THEN 0.5 ELSE 0 END)) END AS score,
+    replied AND {_u("blank_reply")} < 0.08 AS has_blank_reply,
+    decision = '已移交' AND {_u("mediator")} < 0.15 AS has_mediator_reply,
+    evaluated AND {_u("user_reply")} < 0.2 AS has_user_reply,
     'TS' || year || lpad(cid::varchar, 8, '0') AS complaint_id
 FROM outcomes
 """
@@ -299,15 +313,15 @@ WITH states AS (
 ),
 fields AS (
     SELECT *,
-        {_u('format', 'kind')} AS u_format,
+        {_u("format", "kind")} AS u_format,
         -- where the province is spelled as official name, short name, or English
         CASE WHEN province_name = '' THEN NULL ELSE
             list_element({_literal(spellings)}[list_position({_literal(officials)}, province_name)],
-                         1 + floor({_u('province_spelling')} * 3)::int) END AS province_text,
-        CASE WHEN len(spellings) > 0 AND {_u('spelling')} < 0.5
-             THEN spellings[1 + floor({_u('which_spelling')} * len(spellings))::int] ELSE name END AS platform_text,
-        list_element({_literal(surnames)}, 1 + floor({_u('surname')} * {len(surnames)})::int)
-          || list_element({_literal(given)}, 1 + floor({_u('given')} * {len(given)})::int) AS user_name
+                         1 + floor({_u("province_spelling")} * 3)::int) END AS province_text,
+        CASE WHEN len(spellings) > 0 AND {_u("spelling")} < 0.5
+             THEN spellings[1 + floor({_u("which_spelling")} * len(spellings))::int] ELSE name END AS platform_text,
+        list_element({_literal(surnames)}, 1 + floor({_u("surname")} * {len(surnames)})::int)
+          || list_element({_literal(given)}, 1 + floor({_u("given")} * {len(given)})::int) AS user_name
     FROM states
 )
 SELECT
@@ -321,7 +335,7 @@ SELECT
     industry,
     problem_type,
     CASE WHEN amount IS NULL THEN NULL
-         WHEN {_u('amount_as_text')} < 0.4 THEN to_json(format('{{:,.2f}}', amount) || '元')
+         WHEN {_u("amount_as_text")} < 0.4 THEN to_json(format('{{:,.2f}}', amount) || '元')
          ELSE to_json(amount) END AS amount,
     '投诉「' || name || '」' || problem_type AS title,
     -- 「…」: a problem type may end in 问题 itself (退款问题)
@@ -331,10 +345,10 @@ SELECT
     CASE WHEN kind >= 2 AND decision = '已移交' THEN fmt_ts(decided_at, u_format) END AS transferred_at,
     {{'name': user_name,
       'gender': nullif(gender, ''),
-      'age': 18 + floor({_u('age')} * 50)::int,
+      'age': 18 + floor({_u("age")} * 50)::int,
       'province': province_text,
       'email': 'user' || cid || '@example.com',
-      'phone': '13' || lpad(({_hash('$seed', 'cid', repr('phone'))} % 1000000000)::varchar, 9, '0')}} AS "user",
+      'phone': '13' || lpad(({_hash("$seed", "cid", repr("phone"))} % 1000000000)::varchar, 9, '0')}} AS "user",
     CASE WHEN kind >= 3 THEN list_concat(
         CASE WHEN has_mediator_reply THEN [{{'replied_at': fmt_ts(decided_at + INTERVAL 30 MINUTE, u_format),
             'author': 'mediator', 'content': '调解员已将投诉移交平台处理。'}}] END,
@@ -371,11 +385,13 @@ def _scratch(out_dir: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     on disk, and work beyond the memory limit spills to its temp directory."""
     with tempfile.TemporaryDirectory(prefix=".tousu-generate-", dir=out_dir) as folder:
         # The warehouse's TOUSU_DUCKDB_* variables, over the generator's defaults.
-        config = duckdb_settings({
-            **DEFAULT_SETTINGS,
-            "memory_limit": DEFAULT_MEMORY_LIMIT,
-            "temp_directory": str(Path(folder) / "spill"),
-        })
+        config = duckdb_settings(
+            {
+                **DEFAULT_SETTINGS,
+                "memory_limit": DEFAULT_MEMORY_LIMIT,
+                "temp_directory": str(Path(folder) / "spill"),
+            }
+        )
         con = duckdb.connect(str(Path(folder) / "scratch.duckdb"), config=config)
         try:
             yield con
@@ -420,9 +436,7 @@ def generate(
 ) -> GenerationSummary:
     """Write complaint dumps and registries for `n_complaints` complaints into out_dir."""
     if n_complaints < minimum_complaints():
-        raise ValueError(
-            f"--complaints must be at least {minimum_complaints()} (the calibrated 金融科技 block)"
-        )
+        raise ValueError(f"--complaints must be at least {minimum_complaints()} (the calibrated 金融科技 block)")
     report = progress or (lambda message: None)
     out_dir.mkdir(parents=True, exist_ok=True)
     params = {"seed": seed}
@@ -432,7 +446,7 @@ def generate(
         _draw_complaints(con, n_complaints, year, seed)
         report("expanding complaint lifecycles into states")
         con.execute(STATES_SQL)
-        (n_lines,), = con.execute("SELECT count(*) FROM states").fetchall()
+        ((n_lines,),) = con.execute("SELECT count(*) FROM states").fetchall()
         days = [row[0] for row in con.execute("SELECT DISTINCT dump_date FROM states ORDER BY 1").fetchall()]
         months = sorted({day.replace(day=1) for day in days})
         lines_sql = _lines_sql(
@@ -448,8 +462,12 @@ def generate(
                 {**params, "first": month, "after": after},
             )
             for day in (d for d in days if month <= d < after):
-                files.append(_write_day(con, out_dir, day, len(files) % GZIP_EVERY_NTH_DAY == GZIP_EVERY_NTH_DAY - 1, "month_lines"))
-            (in_month,), = con.execute("SELECT count(*) FROM month_lines").fetchall()
+                files.append(
+                    _write_day(
+                        con, out_dir, day, len(files) % GZIP_EVERY_NTH_DAY == GZIP_EVERY_NTH_DAY - 1, "month_lines"
+                    )
+                )
+            ((in_month,),) = con.execute("SELECT count(*) FROM month_lines").fetchall()
             written += in_month
             report(f"{month:%Y-%m}: {written:,} of {n_lines:,} lines written ({len(files)}/{len(days)} daily dumps)")
     files += write_registries(out_dir, year)
@@ -530,7 +548,7 @@ def generate_next_day(
     with _scratch(out_dir) as con:
         report(f"drawing the {n_complaints:,} complaints again")
         _draw_complaints(con, n_complaints, year, seed)
-        (last_day,), = con.execute(
+        ((last_day,),) = con.execute(
             "SELECT max(greatest(submitted_at, decided_at, reply_at, CASE WHEN evaluated THEN evaluated_at END))::date"
             " FROM complaints"
         ).fetchall()
@@ -539,14 +557,21 @@ def generate_next_day(
             _NEXT_DAY_SQL.format(
                 order_new=_hash("$seed", "cid", "'next_new'"),
                 order_update=_hash("$seed", "cid", "'next_update'"),
-                u_submit=_u("next_submit"), u_late=_u("next_late"), u_score=_u("next_score"),
+                u_submit=_u("next_submit"),
+                u_late=_u("next_late"),
+                u_score=_u("next_score"),
             ),
-            {"seed": seed, "n_new": n_new, "n_updates": n_updates, "n_total": n_complaints,
-             "day": dt.datetime.combine(day, dt.time())},
+            {
+                "seed": seed,
+                "n_new": n_new,
+                "n_updates": n_updates,
+                "n_total": n_complaints,
+                "day": dt.datetime.combine(day, dt.time()),
+            },
         )
         lines_sql = _lines_sql(_province_spellings(_seed_csv()), _NEXT_DAY_STATES, "next_complaints")
         con.execute(f"CREATE TABLE next_lines AS {lines_sql} WHERE dump_date = $day", {"seed": seed, "day": day})
-        (n_lines,), = con.execute("SELECT count(*) FROM next_lines").fetchall()
+        ((n_lines,),) = con.execute("SELECT count(*) FROM next_lines").fetchall()
         name = _write_day(con, out_dir, day, False, "next_lines")
     report(f"wrote {name}: {n_lines:,} lines ({n_new:,} new complaints, {n_updates:,} updates)")
     return GenerationSummary(n_new + n_updates, n_lines, [name])

@@ -22,9 +22,21 @@ from orchestration.ingestion.schema import (
 
 # Top-level fields in the order they are extracted (list index = position + 1).
 FIELDS = (
-    "complaint_id", "updated_at", "submitted_at", "platform", "domain",
-    "industry", "problem_type", "amount", "title", "content", "status",
-    "transferred_at", "user", "replies", "evaluation",
+    "complaint_id",
+    "updated_at",
+    "submitted_at",
+    "platform",
+    "domain",
+    "industry",
+    "problem_type",
+    "amount",
+    "title",
+    "content",
+    "status",
+    "transferred_at",
+    "user",
+    "replies",
+    "evaluation",
 )
 REQUIRED_STRINGS = ("complaint_id", "updated_at", "submitted_at", "platform", "domain", "status")
 
@@ -44,6 +56,7 @@ def latest_plausible(now: dt.datetime) -> dt.datetime:
 
 def plausible_range_params(now: dt.datetime) -> dict[str, dt.datetime]:
     return {"earliest_plausible": EARLIEST_PLAUSIBLE, "latest_plausible": latest_plausible(now)}
+
 
 _SCALAR_TYPES = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
 
@@ -106,9 +119,11 @@ _JSON_STRING = r'"(?:[^"\\]|\\.)*"'
 
 def _lenient_json(line: str) -> str:
     # CASE, not AND: DuckDB evaluates both sides of AND on every row.
-    return (f"CASE WHEN regexp_matches({line}, '{_LENIENT_TOKEN}') THEN "
-            f"regexp_matches(regexp_replace({line}, '{_JSON_STRING}', '\"\"', 'g'), '{_LENIENT_TOKEN}') "
-            "ELSE false END")
+    return (
+        f"CASE WHEN regexp_matches({line}, '{_LENIENT_TOKEN}') THEN "
+        f"regexp_matches(regexp_replace({line}, '{_JSON_STRING}', '\"\"', 'g'), '{_LENIENT_TOKEN}') "
+        "ELSE false END"
+    )
 
 
 # A member name twice in one object (at any depth) is ambiguous: DuckDB would
@@ -116,8 +131,10 @@ def _lenient_json(line: str) -> str:
 # `$..*` lists the keys of every value below the root; wrapping the line in an
 # array puts the root below it too, so one parse checks every object.
 def _has_duplicate_names(line: str) -> str:
-    return (f"list_bool_or(list_transform(json_keys('[' || {line} || ']', '$..*'), "
-            "lambda k: len(k) <> len(list_distinct(k))))")
+    return (
+        f"list_bool_or(list_transform(json_keys('[' || {line} || ']', '$..*'), "
+        "lambda k: len(k) <> len(list_distinct(k))))"
+    )
 
 
 # Replies typed once: a reply's fields as text whatever their JSON type, so a
@@ -143,8 +160,8 @@ parsed AS (
         -- CASE, not AND: DuckDB evaluates both sides of AND on every row, and
         -- the later checks need valid JSON.
         CASE WHEN encoding_error OR NOT coalesce(json_valid(line), false) THEN false
-             WHEN {_lenient_json('line')} THEN false
-             WHEN {_has_duplicate_names('line')} THEN false
+             WHEN {_lenient_json("line")} THEN false
+             WHEN {_has_duplicate_names("line")} THEN false
              ELSE true END AS is_json
     FROM lines
 ),
@@ -161,19 +178,19 @@ fields AS (
 ),
 values AS (
     SELECT *,
-        {_string('complaint_id')} AS complaint_id,
-        {_string('updated_at')} AS updated_at,
-        {_string('submitted_at')} AS submitted_at,
-        {_string('transferred_at')} AS transferred_at,
-        tousu_trim({_string('status')}) AS status,
-        tousu_trim({_string('domain')}) AS domain,
-        {_scalar('amount')} AS amount,
-        {_type('amount')} AS amount_type,
-        {_type('replies')} AS replies_type,
-        {_type('evaluation')} AS evaluation_type,
+        {_string("complaint_id")} AS complaint_id,
+        {_string("updated_at")} AS updated_at,
+        {_string("submitted_at")} AS submitted_at,
+        {_string("transferred_at")} AS transferred_at,
+        tousu_trim({_string("status")}) AS status,
+        tousu_trim({_string("domain")}) AS domain,
+        {_scalar("amount")} AS amount,
+        {_type("amount")} AS amount_type,
+        {_type("replies")} AS replies_type,
+        {_type("evaluation")} AS evaluation_type,
         -- read only when an array / an object, so JSON text already
-        s[{_index('replies')}] AS replies,
-        s[{_index('evaluation')}] AS evaluation
+        s[{_index("replies")}] AS replies,
+        s[{_index("evaluation")}] AS evaluation
     FROM fields
 ),
 checked AS (
@@ -200,7 +217,7 @@ SELECT source_file, line_no, line, is_blank, s, t,
         WHEN length(tousu_trim(complaint_id)) > 64 THEN 'missing_field:complaint_id'
         WHEN updated_ts IS NULL THEN 'invalid_timestamp:updated_at'
         WHEN submitted_ts IS NULL THEN 'invalid_timestamp:submitted_at'
-        WHEN coalesce({_type('transferred_at')}, 'NULL') <> 'NULL'
+        WHEN coalesce({_type("transferred_at")}, 'NULL') <> 'NULL'
              AND transferred_ts IS NULL THEN 'invalid_timestamp:transferred_at'
         WHEN updated_ts NOT BETWEEN $earliest_plausible AND $latest_plausible
             THEN 'implausible_timestamp:updated_at'
@@ -244,21 +261,21 @@ INSERT_LOADED_SQL = f"""
 INSERT INTO raw.complaints
 SELECT
     source_file, line_no,
-    {_string('complaint_id')},
-    {_string('updated_at')},
-    {_string('submitted_at')},
-    {_string('platform')},
-    {_string('domain')},
-    {_scalar('industry')},
-    {_scalar('problem_type')},
-    {_scalar('amount')},
-    {_scalar('title')},
-    {_scalar('content')},
-    {_string('status')},
-    {_string('transferred_at')},
-    {_json('user')},
-    {_json('replies')},
-    {_json('evaluation')},
+    {_string("complaint_id")},
+    {_string("updated_at")},
+    {_string("submitted_at")},
+    {_string("platform")},
+    {_string("domain")},
+    {_scalar("industry")},
+    {_scalar("problem_type")},
+    {_scalar("amount")},
+    {_scalar("title")},
+    {_scalar("content")},
+    {_string("status")},
+    {_string("transferred_at")},
+    {_json("user")},
+    {_json("replies")},
+    {_json("evaluation")},
     $ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank

@@ -91,8 +91,9 @@ def scan(landing_dir: Path) -> LandingScan:
         kind = kind_of(path.name)
         name = printable_name(path.name)
         if kind is None:
-            ignored.append(IgnoredFile(name, "name matches no landing pattern "
-                                             "(complaints-*.jsonl[.gz], platforms-*.csv)"))
+            ignored.append(
+                IgnoredFile(name, "name matches no landing pattern (complaints-*.jsonl[.gz], platforms-*.csv)")
+            )
         elif path.is_symlink():
             # A symlink could point outside the landing zone: never followed.
             ignored.append(IgnoredFile(name, "a symbolic link (never followed)"))

@@ -134,8 +134,9 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES, tally: ByteTally | N
             raise EOFError("empty file: a .gz file must hold a gzip stream")
         after = _signature(os.fstat(raw_file.fileno()))
     if after != before or tally.n_bytes != before[0] or _signature(path.stat()) != before:
-        raise FileChanged(f"changed while it was being read ({before[0]:,} bytes before, "
-                          f"{tally.n_bytes:,} read, {after[0]:,} after)")
+        raise FileChanged(
+            f"changed while it was being read ({before[0]:,} bytes before, {tally.n_bytes:,} read, {after[0]:,} after)"
+        )
 
 
 def read_bytes(path: Path, tally: ByteTally) -> bytes:

@@ -16,7 +16,12 @@ import pyarrow as pa
 from orchestration.ingestion.schema import DOMAINS, sql_list
 
 COLUMNS = (
-    "platform", "domain", "industry", "onboarded_at", "offboarded_at", "after_sales_contact",
+    "platform",
+    "domain",
+    "industry",
+    "onboarded_at",
+    "offboarded_at",
+    "after_sales_contact",
 )
 
 
@@ -114,8 +119,8 @@ SELECT *,
         WHEN tousu_is_blank(platform) THEN 'missing_field:platform'
         WHEN tousu_is_blank(domain) THEN 'missing_field:domain'
         WHEN tousu_trim(domain) NOT IN {sql_list(DOMAINS)} THEN 'unknown_domain'
-        WHEN {_bad_date('onboarded_at')} THEN 'invalid_date:onboarded_at'
-        WHEN {_bad_date('offboarded_at')} THEN 'invalid_date:offboarded_at'
+        WHEN {_bad_date("onboarded_at")} THEN 'invalid_date:onboarded_at'
+        WHEN {_bad_date("offboarded_at")} THEN 'invalid_date:offboarded_at'
         WHEN NOT coalesce(tousu_trim(after_sales_contact) IN ('是', '否'), false)
             THEN 'invalid_after_sales_contact'
     END AS reason

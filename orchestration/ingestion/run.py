@@ -71,17 +71,21 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def ingest_landing(
-    con: duckdb.DuckDBPyConnection, landing_dir: Path, now: dt.datetime | None = None,
+    con: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    now: dt.datetime | None = None,
     progress: Callable[[int, int, int], None] | None = None,
 ) -> IngestionReport:
     """`progress(files_read, files_to_read, lines_read)` is called after each
     registry and each batch of complaint files."""
     ensure_schema(con)
-    ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.timezone.utc))
+    ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.UTC))
     landing = scan(landing_dir)
     outcomes = [
-        _failed(FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
-                "the file name is not valid UTF-8; rename it (names are recorded as text)")
+        _failed(
+            FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
+            "the file name is not valid UTF-8; rename it (names are recorded as text)",
+        )
         for f in landing.undecodable
     ]
     pending: list[tuple[LandingFile, FileOutcome]] = []
@@ -191,7 +195,7 @@ def settling_row_group_merges(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     with nothing written since the last one, DuckDB skips it, merges and all.
     (Raising the limit for the whole load instead cost the same at 10M and
     still left some merges to the next build.)"""
-    (limit,), = con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()
+    ((limit,),) = con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()
     con.execute(f"SET max_vacuum_tasks = {SETTLING_VACUUM_TASKS}")
     try:
         yield
@@ -204,7 +208,7 @@ def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.date
     """`now`, or just after the latest earlier ingestion if the clock says
     otherwise: the incremental models read the lines ingested after the newest
     they hold, so ingestion times must increase from run to run."""
-    (latest,), = con.execute("SELECT max(ingested_at) FROM audit.ingested_files").fetchall()
+    ((latest,),) = con.execute("SELECT max(ingested_at) FROM audit.ingested_files").fetchall()
     if latest is None or now > latest:
         return now
     return latest + dt.timedelta(microseconds=1)
@@ -281,8 +285,7 @@ def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
 # ----------------------------------------------------------------------------- registries
 
 
-def _load_registry(con, landing_file: LandingFile, ingested_at, outcome: FileOutcome,
-                   contents: _ContentSeen) -> None:
+def _load_registry(con, landing_file: LandingFile, ingested_at, outcome: FileOutcome, contents: _ContentSeen) -> None:
     tally = ByteTally()
     try:
         data = read_bytes(landing_file.path, tally)
@@ -345,8 +348,9 @@ def _is_large(batch: list[tuple[LandingFile, FileOutcome]]) -> bool:
     return len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES
 
 
-def _read_batch(batch: list[tuple[LandingFile, FileOutcome]], contents: _ContentSeen
-                ) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
+def _read_batch(
+    batch: list[tuple[LandingFile, FileOutcome]], contents: _ContentSeen
+) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
     """The lines of a batch's new files; a file that cannot be read is marked
     failed, one that changed while read postponed, a duplicate recorded as
     such, and all three left out."""
@@ -368,8 +372,9 @@ def _read_batch(batch: list[tuple[LandingFile, FileOutcome]], contents: _Content
     return (pa.concat_tables(tables) if tables else None), loaded
 
 
-def _load_complaint_batch(con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at,
-                          contents: _ContentSeen) -> None:
+def _load_complaint_batch(
+    con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at, contents: _ContentSeen
+) -> None:
     if _is_large(batch):
         _stream_large_file(con, *batch[0], ingested_at, contents)
         return
@@ -388,16 +393,18 @@ class _DuplicateContent(Exception):
     """A streamed file turned out, once hashed, to be a duplicate."""
 
 
-def _stream_large_file(con, landing_file: LandingFile, outcome: FileOutcome, ingested_at,
-                       contents: _ContentSeen) -> None:
+def _stream_large_file(
+    con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen
+) -> None:
     """One transaction for the whole file; its hash is known at its end, so a
     duplicate found then is rolled back and recorded as a duplicate."""
     tally = ByteTally()
 
     def work() -> None:
         for chunk in read_chunks(landing_file.path, tally=tally):
-            _classify_complaint_lines(con, chunk.to_arrow(landing_file.name), ingested_at,
-                                      {outcome.source_file: outcome})
+            _classify_complaint_lines(
+                con, chunk.to_arrow(landing_file.name), ingested_at, {outcome.source_file: outcome}
+            )
         outcome.sha256 = tally.sha256
         if contents.would_duplicate(outcome):
             raise _DuplicateContent
@@ -436,8 +443,9 @@ SELECT source_file, reason, count(*) FROM classified WHERE reason IS NOT NULL GR
 """
 
 
-def _move_classified(con, insert_loaded_sql: str, raw_line_column: str, ingested_at,
-                     outcomes: dict[str, FileOutcome]) -> None:
+def _move_classified(
+    con, insert_loaded_sql: str, raw_line_column: str, ingested_at, outcomes: dict[str, FileOutcome]
+) -> None:
     """Move temp table `classified` into raw and quarantine; count per file."""
     params = {"ingested_at": ingested_at}
     con.execute(insert_loaded_sql, params)
@@ -459,9 +467,17 @@ def _move_classified(con, insert_loaded_sql: str, raw_line_column: str, ingested
 
 def _record(con, outcomes: list[FileOutcome], ingested_at: dt.datetime) -> None:
     rows = [
-        [o.source_file, o.sha256, o.kind, o.status, o.duplicate_of,
-         *((None,) * 4 if o.status == "duplicate" else (o.n_lines, o.n_loaded, o.n_quarantined, o.n_blank)),
-         ingested_at, o.size_bytes, o.mtime_ns]
+        [
+            o.source_file,
+            o.sha256,
+            o.kind,
+            o.status,
+            o.duplicate_of,
+            *((None,) * 4 if o.status == "duplicate" else (o.n_lines, o.n_loaded, o.n_quarantined, o.n_blank)),
+            ingested_at,
+            o.size_bytes,
+            o.mtime_ns,
+        ]
         for o in outcomes
     ]
     con.executemany(

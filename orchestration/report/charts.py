@@ -5,8 +5,19 @@ from __future__ import annotations
 import math
 from html import escape
 
-PALETTE = ("#c0392b", "#e67e22", "#f1c40f", "#27ae60", "#16a085", "#2980b9",
-           "#8e44ad", "#7f8c8d", "#d35400", "#2c3e50", "#95a5a6")
+PALETTE = (
+    "#c0392b",
+    "#e67e22",
+    "#f1c40f",
+    "#27ae60",
+    "#16a085",
+    "#2980b9",
+    "#8e44ad",
+    "#7f8c8d",
+    "#d35400",
+    "#2c3e50",
+    "#95a5a6",
+)
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif"
 
 

@@ -72,16 +72,22 @@ def rated_domains(serving_db: Path, period_key: str) -> list[str]:
     """Domains with at least one rating row in the period (after checking it has ratings)."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         require_rated_period(con, period_key)
-        return [row[0] for row in con.execute(
-            "SELECT DISTINCT domain FROM marts.platform_ratings WHERE period_key = $period ORDER BY 1",
-            {"period": period_key}).fetchall()]
+        return [
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT domain FROM marts.platform_ratings WHERE period_key = $period ORDER BY 1",
+                {"period": period_key},
+            ).fetchall()
+        ]
 
 
 def _summary(periods: list[dict], period_key: str) -> dict:
     """The rating count of a platform over the periods inside the report's period,
     as platform_annual_summary counts a year."""
-    counts = {code: sum(row["rating_code"] == code for row in periods)
-              for code in ("recommended", "cautious", "not_recommended", "unrated")}
+    counts = {
+        code: sum(row["rating_code"] == code for row in periods)
+        for code in ("recommended", "cautious", "not_recommended", "unrated")
+    }
     own = next((row["rating"] for row in periods if row["period_key"] == period_key), "")
     return {"n_ratings": len(periods), **{f"n_{code}": n for code, n in counts.items()}, "period_rating": own}
 
@@ -90,37 +96,67 @@ def load(serving_db: Path, period_key: str, domain: str) -> ReportData:
     params = {"domain": domain, "period": period_key}
     with duckdb.connect(str(serving_db), read_only=True) as con:
         require_rated_period(con, period_key)
-        (period_type, label, start, end), = con.execute(
+        ((period_type, label, start, end),) = con.execute(
             "SELECT DISTINCT period_type, period_label, period_start, period_end FROM marts.platform_ratings"
-            " WHERE period_key = $period", {"period": period_key}).fetchall()
-        board = _records(con, """
+            " WHERE period_key = $period",
+            {"period": period_key},
+        ).fetchall()
+        board = _records(
+            con,
+            """
             SELECT b.rank, b.platform, r.reply_rate, r.timeliness, r.satisfaction,
                    b.composite_index, b.rating, b.n_complaints
             FROM marts.rating_board b JOIN marts.platform_ratings r USING (platform, period_key)
             WHERE b.domain = $domain AND b.period_key = $period
-            ORDER BY b.rank, b.n_complaints DESC, b.platform""", params)
-        complaint_board = _records(con, """
+            ORDER BY b.rank, b.n_complaints DESC, b.platform""",
+            params,
+        )
+        complaint_board = _records(
+            con,
+            """
             SELECT rank, platform, n_complaints FROM marts.complaint_board
-            WHERE domain = $domain AND period_key = $period ORDER BY rank, platform""", params)
+            WHERE domain = $domain AND period_key = $period ORDER BY rank, platform""",
+            params,
+        )
         n_complaints = sum(row["n_complaints"] for row in board)
-        data = ReportData(start.year, period_key, period_title(start.year, period_type, label), domain,
-                          n_complaints, complaint_board, board,
-                          _distribution(con, "domain_distribution", "domain", domain, period_key))
+        data = ReportData(
+            start.year,
+            period_key,
+            period_title(start.year, period_type, label),
+            domain,
+            n_complaints,
+            complaint_board,
+            board,
+            _distribution(con, "domain_distribution", "domain", domain, period_key),
+        )
         on_board = {row["platform"] for row in board}
         for platform in [row["platform"] for row in complaint_board if row["platform"] in on_board]:
             member = {"platform": platform, "start": start, "end": end}
-            periods = _records(con, """
+            periods = _records(
+                con,
+                """
                 SELECT period_key, period_type, period_label, period_end, n_complaints, reply_rate, timeliness,
                        satisfaction, composite_index, rating, rating_code
                 FROM marts.platform_ratings
-                WHERE platform = $platform AND period_start >= $start AND period_end <= $end""", member)
+                WHERE platform = $platform AND period_start >= $start AND period_end <= $end""",
+                member,
+            )
             # the year's typical cases (typical_cases picks three per year) that fall in the period
-            cases = _records(con, """
+            cases = _records(
+                con,
+                """
                 SELECT * FROM marts.typical_cases WHERE platform = $platform AND year = year($start)
                   AND submitted_date BETWEEN $start AND $end
-                ORDER BY case_rank""", member)
-            data.platforms.append(PlatformSection(
-                platform, sorted(periods, key=period_order), _summary(periods, period_key),
-                _distribution(con, "platform_distribution", "platform", platform, period_key), cases,
-            ))
+                ORDER BY case_rank""",
+                member,
+            )
+            data.platforms.append(
+                PlatformSection(
+                    platform,
+                    sorted(periods, key=period_order),
+                    _summary(periods, period_key),
+                    _distribution(con, "platform_distribution", "platform", platform, period_key),
+                    cases,
+                )
+            )
     return data

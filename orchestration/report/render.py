@@ -11,8 +11,12 @@ from orchestration.report import charts
 from orchestration.report.data import PlatformSection, ReportData, load
 
 NUMERALS = "一二三四五六七八九十"
-GRADES = (("n_recommended", "建议下单"), ("n_cautious", "谨慎下单"),
-          ("n_not_recommended", "不建议下单"), ("n_unrated", "不予评级"))
+GRADES = (
+    ("n_recommended", "建议下单"),
+    ("n_cautious", "谨慎下单"),
+    ("n_not_recommended", "不建议下单"),
+    ("n_unrated", "不予评级"),
+)
 NO_REPLY = "接到该用户投诉后，我们第一时间将投诉案件移交该平台督办处理，但截至发稿前，尚未收到被投诉平台的有效回复。"
 
 
@@ -55,14 +59,26 @@ def _overall(data: ReportData) -> list[dict]:
     # Each sentence names exactly what its chart shows, in the chart's order.
     problems, provinces = d["problem_type"][:10], _known(d["province"])[:10]
     return [
-        {"title": "投诉问题类型分布", "chart": charts.bar_chart(f"{label}问题占比图", problems),
-         "sentence": f"{data.period_title}{data.domain}用户投诉问题类型TOP{len(problems)}依次为：{_listing(problems)}。"},
-        {"title": "投诉地区分布", "chart": charts.bar_chart(f"{label}地区占比图", provinces),
-         "sentence": f"投诉用户聚集地区TOP{len(provinces)}依次为：{_listing(provinces)}。"},
-        {"title": "投诉用户性别分布", "chart": charts.pie_chart(f"{label}性别占比图", d["gender"]),
-         "sentence": f"男性用户投诉比例为{pct(genders.get('男', 0))}，女性用户投诉比例为{pct(genders.get('女', 0))}。"},
-        {"title": "投诉金额区间分布", "chart": charts.bar_chart(f"{label}金额占比图", d["amount_band"]),
-         "sentence": f"投诉金额分布依次为：{_listing(_known(d['amount_band']))}。"},
+        {
+            "title": "投诉问题类型分布",
+            "chart": charts.bar_chart(f"{label}问题占比图", problems),
+            "sentence": f"{data.period_title}{data.domain}用户投诉问题类型TOP{len(problems)}依次为：{_listing(problems)}。",
+        },
+        {
+            "title": "投诉地区分布",
+            "chart": charts.bar_chart(f"{label}地区占比图", provinces),
+            "sentence": f"投诉用户聚集地区TOP{len(provinces)}依次为：{_listing(provinces)}。",
+        },
+        {
+            "title": "投诉用户性别分布",
+            "chart": charts.pie_chart(f"{label}性别占比图", d["gender"]),
+            "sentence": f"男性用户投诉比例为{pct(genders.get('男', 0))}，女性用户投诉比例为{pct(genders.get('女', 0))}。",
+        },
+        {
+            "title": "投诉金额区间分布",
+            "chart": charts.bar_chart(f"{label}金额占比图", d["amount_band"]),
+            "sentence": f"投诉金额分布依次为：{_listing(_known(d['amount_band']))}。",
+        },
     ]
 
 
@@ -87,14 +103,21 @@ def _platform_context(data: ReportData, section: PlatformSection) -> dict:
     for case in section.cases:
         day = case["submitted_date"]
         reply = case["platform_reply"]
-        cases.append({
-            **case,
-            "date_text": f"{day.month}月{day.day}日",
-            "where": case["province"] if case["province"] != "未知" else "某地",
-            "reply_text": f"平台回复称：{reply}" if reply else NO_REPLY,
-        })
-    return {"platform": section.platform, "periods": section.periods, "count_sentence": count_sentence,
-            "profile_sentence": profile_sentence, "cases": cases}
+        cases.append(
+            {
+                **case,
+                "date_text": f"{day.month}月{day.day}日",
+                "where": case["province"] if case["province"] != "未知" else "某地",
+                "reply_text": f"平台回复称：{reply}" if reply else NO_REPLY,
+            }
+        )
+    return {
+        "platform": section.platform,
+        "periods": section.periods,
+        "count_sentence": count_sentence,
+        "profile_sentence": profile_sentence,
+        "cases": cases,
+    }
 
 
 def render(data: ReportData) -> str:
@@ -105,12 +128,19 @@ def render(data: ReportData) -> str:
     )
     template = environment.get_template("template.html.j2")
     return template.render(
-        year=data.year, period_title=data.period_title, domain=data.domain, n_complaints=data.n_complaints,
-        complaint_board=data.complaint_board, rating_board=data.rating_board,
-        board_sentence=_board_sentence(data), overall=_overall(data),
+        year=data.year,
+        period_title=data.period_title,
+        domain=data.domain,
+        n_complaints=data.n_complaints,
+        complaint_board=data.complaint_board,
+        rating_board=data.rating_board,
+        board_sentence=_board_sentence(data),
+        overall=_overall(data),
         platforms=[_platform_context(data, section) for section in data.platforms],
         generated_at=dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
-        numeral=numeral, pct=pct, dec=dec,
+        numeral=numeral,
+        pct=pct,
+        dec=dec,
     )
 
 

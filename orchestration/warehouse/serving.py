@@ -54,7 +54,7 @@ def _sql_string(value: str | Path) -> str:
 
 
 def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
-    release_id = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
+    release_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     release_dir = serving_dir / RELEASES / release_id
     (release_dir / "parquet").mkdir(parents=True)
     tables: dict[str, int] = {}
@@ -81,12 +81,14 @@ def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
         # Which build a reader is looking at: meta.release in the DuckDB file, the
         # key tousu_release in every Parquet file's metadata, release.json.
         con.execute(f"CREATE SCHEMA serving.{META_SCHEMA}")
-        con.execute(f"CREATE TABLE serving.{META_SCHEMA}.release AS SELECT ? AS release_id, now() AS built_at",
-                    [release_id])
+        con.execute(
+            f"CREATE TABLE serving.{META_SCHEMA}.release AS SELECT ? AS release_id, now() AS built_at", [release_id]
+        )
         con.execute("DETACH serving")
         con.execute("DETACH warehouse")
     (release_dir / "release.json").write_text(
-        json.dumps({"release_id": release_id, "tables": tables}, indent=2), encoding="utf-8")
+        json.dumps({"release_id": release_id, "tables": tables}, indent=2), encoding="utf-8"
+    )
     failpoint("serving:before_swap")
     _swap_link(serving_dir / CURRENT, Path(RELEASES) / release_id)
     for link in SERVED_LINKS:

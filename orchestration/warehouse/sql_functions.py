@@ -33,7 +33,8 @@ OFFSET_SUFFIX_PATTERN = r"([Zz]|[+-]\d{2}(:?\d{2})?)$"
 # of every command); a unit test checks it against str.isspace().
 WHITE_SPACE = (
     "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
-    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000" "\ufeff\u200b"
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+    "\ufeff\u200b"
 )
 _WHITE_SPACE_SQL = " || ".join(f"chr({ord(c)})" for c in WHITE_SPACE)
 
@@ -142,9 +143,7 @@ def register(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{params} AS ({body})")
     # A Python UDF belongs to the database instance (cursors share it), while temp
     # macros belong to each connection: create the UDF only once.
-    already = con.execute(
-        "SELECT count(*) FROM duckdb_functions() WHERE function_name = 'tousu_nfkc'"
-    ).fetchall()[0][0]
+    already = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'tousu_nfkc'").fetchall()[0][0]
     if already:
         return con
     con.create_function(

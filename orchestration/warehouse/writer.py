@@ -39,8 +39,7 @@ def hold_writer(root: Path) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise WarehouseBusy(
-            f"another build or publication is writing {root}; nothing was changed — "
-            "try again when it ends"
+            f"another build or publication is writing {root}; nothing was changed — try again when it ends"
         ) from None
     try:
         yield

@@ -7,13 +7,13 @@ import json
 
 import duckdb
 import pytest
+from conftest import run_tousu
+from spec_oracle import parse_ts
 
 from benchmarks import floor, pandas_ratings
 from benchmarks.run import compare
-from conftest import run_tousu
 from orchestration.generate.synthetic import generate, generate_next_day
 from orchestration.paths import DataDir
-from spec_oracle import parse_ts
 
 N_COMPLAINTS = 3000
 
@@ -39,12 +39,16 @@ def _records(path):
 
 def test_next_day_is_the_day_after_with_new_complaints_and_updates(built, tmp_path):
     data_dir, before, name = built
-    last = max(dt.date.fromisoformat(n[len("complaints-"):][:10]) for n in before if n.startswith("complaints-"))
+    last = max(dt.date.fromisoformat(n[len("complaints-") :][:10]) for n in before if n.startswith("complaints-"))
     assert name == f"complaints-{last + dt.timedelta(days=1)}.jsonl"
     records = _records(data_dir.landing / name)
     with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
-        known = {row[0] for row in con.execute(
-            "SELECT DISTINCT complaint_id FROM raw.complaints WHERE source_file <> $name", {"name": name}).fetchall()}
+        known = {
+            row[0]
+            for row in con.execute(
+                "SELECT DISTINCT complaint_id FROM raw.complaints WHERE source_file <> $name", {"name": name}
+            ).fetchall()
+        }
     new = {r["complaint_id"] for r in records} - known
     updates = [r for r in records if r["complaint_id"] in known]
     assert len(new) == len(updates) == round(N_COMPLAINTS * 0.01)

@@ -22,21 +22,34 @@ from orchestration.paths import DATA_DIR_ENV
 
 
 def tousu(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "orchestration.cli", *args],
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
-@pytest.mark.parametrize(("args", "env", "code", "says"), [
-    (("build",), {"TOUSU_DUCKDB_MEMORY_LIMIT": "lots"}, EXIT_BAD_CONFIG, "TOUSU_DUCKDB_MEMORY_LIMIT='lots'"),
-    (("build",), {"TOUSU_DUCKDB_THREADS": "-3"}, EXIT_BAD_CONFIG, "TOUSU_DUCKDB_THREADS"),
-    (("build",), {DATA_DIR_ENV: "{file}/data"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: Not a directory"),
-    (("build",), {DATA_DIR_ENV: "{file}"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: it is not a directory"),
-    (("board",), {DATA_DIR_ENV: "{file}"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: it is not a directory"),
-    (("board",), {DATA_DIR_ENV: "{tmp}/never-built"}, EXIT_NOT_BUILT, "run `tousu build` first"),
-    (("trace", "--platform", "x", "--period", "2024"), {DATA_DIR_ENV: "{tmp}/never-built"}, EXIT_NOT_BUILT, "first"),
-    (("board", "--kind", "nonsense"), {}, EXIT_USAGE, "invalid choice"),
-    (("generate", "--out", "{tmp}/g", "--complaints", "5"), {}, EXIT_USAGE, "--complaints must be at least"),
-])
+@pytest.mark.parametrize(
+    ("args", "env", "code", "says"),
+    [
+        (("build",), {"TOUSU_DUCKDB_MEMORY_LIMIT": "lots"}, EXIT_BAD_CONFIG, "TOUSU_DUCKDB_MEMORY_LIMIT='lots'"),
+        (("build",), {"TOUSU_DUCKDB_THREADS": "-3"}, EXIT_BAD_CONFIG, "TOUSU_DUCKDB_THREADS"),
+        (("build",), {DATA_DIR_ENV: "{file}/data"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: Not a directory"),
+        (("build",), {DATA_DIR_ENV: "{file}"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: it is not a directory"),
+        (("board",), {DATA_DIR_ENV: "{file}"}, EXIT_DATA_DIR_UNUSABLE, "cannot be used: it is not a directory"),
+        (("board",), {DATA_DIR_ENV: "{tmp}/never-built"}, EXIT_NOT_BUILT, "run `tousu build` first"),
+        (
+            ("trace", "--platform", "x", "--period", "2024"),
+            {DATA_DIR_ENV: "{tmp}/never-built"},
+            EXIT_NOT_BUILT,
+            "first",
+        ),
+        (("board", "--kind", "nonsense"), {}, EXIT_USAGE, "invalid choice"),
+        (("generate", "--out", "{tmp}/g", "--complaints", "5"), {}, EXIT_USAGE, "--complaints must be at least"),
+    ],
+)
 def test_one_message_its_own_exit_code_no_traceback(tmp_path, args, env, code, says):
     (tmp_path / "a-file").write_text("")
     fill = {"file": str(tmp_path / "a-file"), "tmp": str(tmp_path)}
@@ -52,7 +65,9 @@ def test_a_project_dbt_cannot_parse_is_a_configuration_error(monkeypatch, capsys
     from orchestration import cli, manifest
 
     def refuse():
-        raise manifest.DbtProjectInvalid("dbt cannot parse the project: dbt var 'rate_second_half' must be true or false")
+        raise manifest.DbtProjectInvalid(
+            "dbt cannot parse the project: dbt var 'rate_second_half' must be true or false"
+        )
 
     monkeypatch.setattr(manifest, "ensure_manifest", refuse)
     monkeypatch.setattr(cli, "_build", lambda *args, **kwargs: manifest.ensure_manifest())
@@ -60,8 +75,9 @@ def test_a_project_dbt_cannot_parse_is_a_configuration_error(monkeypatch, capsys
     assert "rate_second_half" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("args", [("board",), ("report", "--year", "2024"),
-                                  ("trace", "--platform", "x", "--period", "2024")])
+@pytest.mark.parametrize(
+    "args", [("board",), ("report", "--year", "2024"), ("trace", "--platform", "x", "--period", "2024")]
+)
 def test_read_only_commands_never_create_the_data_directory(tmp_path, args):
     result = tousu(*args, env={DATA_DIR_ENV: str(tmp_path / "nowhere")})
     assert result.returncode == EXIT_NOT_BUILT and "run `tousu build` first" in result.stderr
@@ -69,8 +85,14 @@ def test_read_only_commands_never_create_the_data_directory(tmp_path, args):
 
 
 def test_an_empty_data_dir_variable_means_the_default(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "orchestration.cli", "board"], cwd=tmp_path,
-                            env={**os.environ, DATA_DIR_ENV: ""}, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "board"],
+        cwd=tmp_path,
+        env={**os.environ, DATA_DIR_ENV: ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == EXIT_NOT_BUILT and f"nothing built yet in {tmp_path / 'data'}" in result.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -90,12 +112,28 @@ def test_a_full_disk_is_a_message_naming_the_path_not_a_traceback(monkeypatch, c
 def test_ctrl_c_says_interrupted_exits_130_and_the_next_build_completes(tmp_path):
     data_dir = tmp_path / "data"
     (data_dir / "landing").mkdir(parents=True)
-    (data_dir / "landing" / "complaints-2024-03-01.jsonl").write_text(json.dumps({
-        "complaint_id": "C1", "updated_at": "2024-03-01 10:00:00", "submitted_at": "2024-03-01 09:00:00",
-        "platform": "分期乐", "domain": "金融科技", "status": "未审核"}, ensure_ascii=False) + "\n")
-    build = subprocess.Popen([sys.executable, "-m", "orchestration.cli", "build"], start_new_session=True,
-                             env={**os.environ, DATA_DIR_ENV: str(data_dir)}, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
+    (data_dir / "landing" / "complaints-2024-03-01.jsonl").write_text(
+        json.dumps(
+            {
+                "complaint_id": "C1",
+                "updated_at": "2024-03-01 10:00:00",
+                "submitted_at": "2024-03-01 09:00:00",
+                "platform": "分期乐",
+                "domain": "金融科技",
+                "status": "未审核",
+            },
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
+    build = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "build"],
+        start_new_session=True,
+        env={**os.environ, DATA_DIR_ENV: str(data_dir)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not (data_dir / "logs" / "dbt").exists() and build.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -114,10 +152,21 @@ def test_a_really_full_disk_fails_with_the_path_and_loads_nothing_half(tmp_path)
     names it, there is no traceback, and no file is half-ingested."""
     mount = tmp_path / "small"
     mount.mkdir()
-    lines = [json.dumps({
-        "complaint_id": f"C{n}", "updated_at": "2024-03-01 10:00:00", "submitted_at": "2024-03-01 09:00:00",
-        "platform": "分期乐", "domain": "金融科技", "status": "未审核", "content": "投诉" * 400},
-        ensure_ascii=False) for n in range(400)]
+    lines = [
+        json.dumps(
+            {
+                "complaint_id": f"C{n}",
+                "updated_at": "2024-03-01 10:00:00",
+                "submitted_at": "2024-03-01 09:00:00",
+                "platform": "分期乐",
+                "domain": "金融科技",
+                "status": "未审核",
+                "content": "投诉" * 400,
+            },
+            ensure_ascii=False,
+        )
+        for n in range(400)
+    ]
     landing_source = tmp_path / "landing"
     landing_source.mkdir()
     (landing_source / "complaints-2024-03-01.jsonl").write_text("\n".join(lines) + "\n")
@@ -131,8 +180,13 @@ def test_a_really_full_disk_fails_with_the_path_and_loads_nothing_half(tmp_path)
                   c.execute('SELECT count(*) FROM raw.complaints').fetchall()[0][0])" 2>/dev/null
         exit $code
     """
-    result = subprocess.run(["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
-                            capture_output=True, text=True, timeout=300, cwd=os.getcwd())
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "bash", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=os.getcwd(),
+    )
     if result.returncode == 77 or "unshare failed" in result.stderr:
         pytest.skip(f"no private tmpfs here: {result.stderr.strip()}")
     assert result.returncode not in (0, 1), result.stdout + result.stderr

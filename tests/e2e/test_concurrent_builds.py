@@ -7,6 +7,7 @@ import sys
 
 from conftest import query, run_tousu
 from foreign_landing import write_foreign_landing
+
 from orchestration.cli import EXIT_WAREHOUSE_BUSY
 from orchestration.ingestion.landing import scan
 from orchestration.paths import DATA_DIR_ENV, DataDir
@@ -16,7 +17,9 @@ def start_build(data_dir: DataDir) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "build"],
         env={**os.environ, DATA_DIR_ENV: str(data_dir.root)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 

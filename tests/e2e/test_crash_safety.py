@@ -10,18 +10,18 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import query, run_tousu
 from foreign_landing import write_foreign_landing
+
 from orchestration.failpoints import FAILPOINT_ENV
 from orchestration.paths import DATA_DIR_ENV, DataDir
 
 # Where to crash. dbt outputs are named <schema>__<model>.
 CRASH_POINTS = [
-    "ingest:before_commit",            # lines inserted, transaction not committed
-    "ingest:after_commit",             # the first batch in, the rest not
+    "ingest:before_commit",  # lines inserted, transaction not committed
+    "ingest:after_commit",  # the first batch in, the rest not
     "dbt:after:intermediate__int_complaints__current_state",  # current state new, facts and marts old
-    "serving:before_swap",             # a release written, not yet current
+    "serving:before_swap",  # a release written, not yet current
 ]
 
 
@@ -36,12 +36,15 @@ def snapshot(data_dir: DataDir) -> dict[str, list[tuple]]:
         "quarantine": "SELECT * EXCLUDE (quarantined_at) FROM audit.quarantine ORDER BY ALL",
     }
     result = {name: query(warehouse, sql) for name, sql in tables.items()}
-    derived = query(warehouse, """
+    derived = query(
+        warehouse,
+        """
         SELECT t.schema_name || '.' || t.table_name,
                list(c.column_name) FILTER (WHERE c.column_name NOT IN ('source_ingested_at'))
         FROM duckdb_tables() AS t JOIN duckdb_columns() AS c USING (schema_name, table_name)
         WHERE t.schema_name IN ('intermediate', 'core', 'marts')
-        GROUP BY ALL ORDER BY 1""")
+        GROUP BY ALL ORDER BY 1""",
+    )
     for table, columns in derived:
         result[table] = query(warehouse, f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")
     served = data_dir.serving / "warehouse.duckdb"
@@ -74,7 +77,8 @@ def test_a_build_killed_then_rerun_equals_an_uninterrupted_build(point, landing_
         [sys.executable, "-m", "orchestration.cli", "build"],
         env={**os.environ, DATA_DIR_ENV: str(data_dir.root), FAILPOINT_ENV: point},
         start_new_session=True,  # its own process group: the failpoint kills build and dbt
-        capture_output=True, timeout=600,
+        capture_output=True,
+        timeout=600,
     )
     assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
 
@@ -84,4 +88,6 @@ def test_a_build_killed_then_rerun_equals_an_uninterrupted_build(point, landing_
     for name in expected:
         assert got[name] == expected[name], (point, name)
     # no line twice: the raw table's key is unique
-    assert query(data_dir.warehouse, "SELECT count(*) = count(DISTINCT (source_file, line_no)) FROM raw.complaints") == [(True,)]
+    assert query(
+        data_dir.warehouse, "SELECT count(*) = count(DISTINCT (source_file, line_no)) FROM raw.complaints"
+    ) == [(True,)]

@@ -5,8 +5,8 @@ changed row, skip rows they passed on, and test everything again for other code.
 import shutil
 
 import duckdb
-
 from conftest import query, run_tousu
+
 from orchestration.cli import EXIT_DBT_FAILED, EXIT_OK
 from orchestration.generate.synthetic import generate
 from orchestration.paths import DataDir
@@ -42,7 +42,7 @@ def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_oth
     assert run_tousu(data_dir, "build") == EXIT_OK
     warehouse = data_dir.warehouse
 
-    (newest,), = query(warehouse, "SELECT max(ingested_at) FROM raw.complaints")
+    ((newest,),) = query(warehouse, "SELECT max(ingested_at) FROM raw.complaints")
     assert query(warehouse, f"SELECT count(*) FROM {RECORDS}") == [(SCOPED_TESTS,)]
     assert query(warehouse, f"SELECT DISTINCT passed_through FROM {RECORDS}") == [(newest,)]
 
@@ -54,9 +54,12 @@ def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_oth
     assert run_tousu(data_dir, "build") == EXIT_DBT_FAILED
     assert _failures_of_newest_build(data_dir, KEY_TEST) == 1
     # the message names the landed lines behind the offending rows (issue 14.1)
-    (planted_file, planted_line), = query(warehouse, """
+    ((planted_file, planted_line),) = query(
+        warehouse,
+        """
         SELECT source_file, source_line_no FROM core.fct_evaluations
-        ORDER BY complaint_id DESC LIMIT 1""")
+        ORDER BY complaint_id DESC LIMIT 1""",
+    )
     assert f"{KEY_TEST}: 1 row(s), from landed lines {planted_file}:{planted_line}" in capsys.readouterr().err
 
     # Records made by other code (another project hash) do not count: every row

@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import query, run_tousu
+
 from orchestration.cli import EXIT_DBT_FAILED, EXIT_INGESTION_FAILED, EXIT_NOT_BUILT, EXIT_USAGE
 from orchestration.paths import DATA_DIR_ENV, DataDir
 from orchestration.warehouse.serving import current_release
@@ -54,13 +54,16 @@ def test_demo_prints_the_2024_fintech_board(demo):
 
 def test_reference_platforms_get_the_reports_ratings_and_months(demo):
     data_dir = demo[0]
-    rows = query(data_dir.warehouse, """
+    rows = query(
+        data_dir.warehouse,
+        """
         SELECT platform, count(*), list(DISTINCT rating),
                list(month(period_start)) FILTER (WHERE period_type = 'month')
         FROM marts.platform_ratings
         WHERE period_start >= DATE '2024-01-01' AND period_end <= DATE '2024-12-31'
           AND platform IN ('分期乐', '支付宝', '来分期', '拍拍贷', '京东金融')
-        GROUP BY platform""")
+        GROUP BY platform""",
+    )
     got = {platform: (n, set(ratings), set(months)) for platform, n, ratings, months in rows}
     for platform, count in REFERENCE_COUNTS.items():
         expected_rating = {"不建议下单"} if platform == "分期乐" else {"不予评级"}
@@ -69,10 +72,15 @@ def test_reference_platforms_get_the_reports_ratings_and_months(demo):
 
 def test_every_planted_defect_is_quarantined_and_every_line_accounted_for(demo):
     data_dir = demo[0]
-    assert query(data_dir.warehouse, "SELECT count(DISTINCT reason) FROM audit.quarantine WHERE reason NOT LIKE 'invalid_date%'") == [(15,)]
-    assert query(data_dir.warehouse, """
+    assert query(
+        data_dir.warehouse, "SELECT count(DISTINCT reason) FROM audit.quarantine WHERE reason NOT LIKE 'invalid_date%'"
+    ) == [(15,)]
+    assert query(
+        data_dir.warehouse,
+        """
         SELECT count(*) FROM audit.ingested_files
-        WHERE n_lines <> n_loaded + n_quarantined + n_blank""") == [(0,)]
+        WHERE n_lines <> n_loaded + n_quarantined + n_blank""",
+    ) == [(0,)]
 
 
 def test_demo_again_says_what_it_did_with_every_line_and_file_and_boards_print(demo):
@@ -95,23 +103,31 @@ def test_demo_again_says_what_it_did_with_every_line_and_file_and_boards_print(d
 
 def tousu_process(data_dir: DataDir, *args: str, shell_tail: str = "") -> subprocess.CompletedProcess:
     command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "orchestration.cli", *args]) + shell_tail
-    return subprocess.run(["bash", "-o", "pipefail", "-c", command], env={**os.environ, DATA_DIR_ENV: str(data_dir.root)},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["bash", "-o", "pipefail", "-c", command],
+        env={**os.environ, DATA_DIR_ENV: str(data_dir.root)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize(("args", "says"), [
-    (("board", "--period", "2024-13"), "no period key; valid forms: YYYY (year)"),
-    (("board", "--period", "24"), "no period key"),
-    (("board", "--period", "2024-Q5"), "no period key"),
-    (("board", "--period", "2024-h1"), "no period key"),
-    (("board", "--period", "2099"), "no ratings for period 2099; years with ratings: 2023, 2024"),
-    (("board", "--domain", "火星"), "invalid choice: '火星'"),
-    (("board", "--domain", "总榜", "--kind", "rating"), "总榜 has only the complaint board"),
-    (("report", "--year", "1999"), "no ratings for period 1999; years with ratings: 2023, 2024"),
-    (("report", "--year", "2024", "--domain", "foo"), "invalid choice: 'foo'"),
-    (("report", "--year", "2024", "--domain", "a/b"), "invalid choice: 'a/b'"),
-    (("trace", "--platform", "分期乐", "--period", "2024-Q9"), "no period key"),
-])
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (("board", "--period", "2024-13"), "no period key; valid forms: YYYY (year)"),
+        (("board", "--period", "24"), "no period key"),
+        (("board", "--period", "2024-Q5"), "no period key"),
+        (("board", "--period", "2024-h1"), "no period key"),
+        (("board", "--period", "2099"), "no ratings for period 2099; years with ratings: 2023, 2024"),
+        (("board", "--domain", "火星"), "invalid choice: '火星'"),
+        (("board", "--domain", "总榜", "--kind", "rating"), "总榜 has only the complaint board"),
+        (("report", "--year", "1999"), "no ratings for period 1999; years with ratings: 2023, 2024"),
+        (("report", "--year", "2024", "--domain", "foo"), "invalid choice: 'foo'"),
+        (("report", "--year", "2024", "--domain", "a/b"), "invalid choice: 'a/b'"),
+        (("trace", "--platform", "分期乐", "--period", "2024-Q9"), "no period key"),
+    ],
+)
 def test_arguments_that_name_nothing_exit_2_with_the_valid_forms(demo, args, says):
     result = tousu_process(demo[0], *args)
     assert result.returncode == EXIT_USAGE and says in result.stderr
@@ -146,7 +162,9 @@ def test_an_unreadable_file_exits_3_and_the_rest_still_loads(tmp_path, monkeypat
     (data_dir.landing / "complaints-2024-01-01.jsonl.gz").write_bytes(gzip.compress(b"{}\n" * 1000)[:-20])
     (data_dir.landing / "complaints-2024-01-02.jsonl").write_bytes(b"{}\n")
     assert run_tousu(data_dir, "build") == EXIT_INGESTION_FAILED
-    assert query(data_dir.warehouse, "SELECT source_file FROM audit.ingested_files") == [("complaints-2024-01-02.jsonl",)]
+    assert query(data_dir.warehouse, "SELECT source_file FROM audit.ingested_files") == [
+        ("complaints-2024-01-02.jsonl",)
+    ]
 
 
 def test_board_before_any_build_exits_6(tmp_path):
@@ -163,11 +181,16 @@ def test_generate_is_deterministic_and_checks_its_arguments(tmp_path):
     assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "c"), "--complaints", "10") == EXIT_USAGE
     # issue 14.11: never over existing files unless told, never over ingested ones
     before = {n: (tmp_path / "a" / n).stat().st_mtime_ns for n in names}
-    assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "a"), "--complaints", "400", "--seed", "6") == EXIT_USAGE
+    assert (
+        run_tousu(data_dir, "generate", "--out", str(tmp_path / "a"), "--complaints", "400", "--seed", "6")
+        == EXIT_USAGE
+    )
     assert {n: (tmp_path / "a" / n).stat().st_mtime_ns for n in names} == before
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == names  # no staging folder left
-    assert run_tousu(data_dir, "generate", "--out", str(tmp_path / "a"), "--complaints", "400", "--seed", "6",
-                     "--force") == 0
+    assert (
+        run_tousu(data_dir, "generate", "--out", str(tmp_path / "a"), "--complaints", "400", "--seed", "6", "--force")
+        == 0
+    )
     assert any((tmp_path / "a" / n).read_bytes() != (tmp_path / "b" / n).read_bytes() for n in names)
 
 
@@ -175,7 +198,9 @@ def test_generate_never_overwrites_a_file_the_warehouse_ingested(demo, capsys):
     data_dir = demo[0]
     landed = {p.name: p.read_bytes() for p in data_dir.landing.iterdir() if p.is_file()}
     capsys.readouterr()
-    assert run_tousu(data_dir, "generate", "--out", str(data_dir.landing), "--complaints", "400", "--force") == EXIT_USAGE
+    assert (
+        run_tousu(data_dir, "generate", "--out", str(data_dir.landing), "--complaints", "400", "--force") == EXIT_USAGE
+    )
     err = capsys.readouterr().err
     assert "ingested by the warehouse" in err and "… and" in err and err.count("\n  ") == 11
     assert {p.name: p.read_bytes() for p in data_dir.landing.iterdir() if p.is_file()} == landed
@@ -185,14 +210,28 @@ def test_annual_summary_and_fintech_distributions_match_the_reference(demo):
     from orchestration.generate import catalogue as cat
 
     data_dir = demo[0]
-    summary = dict(query(data_dir.warehouse, """
-        SELECT platform, n_ratings FROM marts.platform_annual_summary WHERE year = 2024"""))
+    summary = dict(
+        query(
+            data_dir.warehouse,
+            """
+        SELECT platform, n_ratings FROM marts.platform_annual_summary WHERE year = 2024""",
+        )
+    )
     assert {p: summary[p] for p in REFERENCE_COUNTS} == REFERENCE_COUNTS
-    shares = {(d, v): s for d, v, s in query(data_dir.warehouse, """
+    shares = {
+        (d, v): s
+        for d, v, s in query(
+            data_dir.warehouse,
+            """
         SELECT dimension, value, share FROM marts.domain_distribution
-        WHERE domain = '金融科技' AND period_key = '2024'""")}
-    reference = [("problem_type", cat.REFERENCE_PROBLEM_TYPES), ("province", cat.REFERENCE_PROVINCES),
-                 ("gender", cat.REFERENCE_GENDERS)]
+        WHERE domain = '金融科技' AND period_key = '2024'""",
+        )
+    }
+    reference = [
+        ("problem_type", cat.REFERENCE_PROBLEM_TYPES),
+        ("province", cat.REFERENCE_PROVINCES),
+        ("gender", cat.REFERENCE_GENDERS),
+    ]
     for dimension, values in reference:
         for value, percent in values:
             if percent is not None:
@@ -204,30 +243,51 @@ def test_annual_summary_and_fintech_distributions_match_the_reference(demo):
 
 def test_no_mart_or_serving_table_holds_personal_data(demo):
     data_dir = demo[0]
-    names = {n for (n,) in query(data_dir.warehouse, "SELECT DISTINCT \"user\" ->> 'name' FROM raw.complaints WHERE \"user\" ->> 'name' IS NOT NULL")}
+    names = {
+        n
+        for (n,) in query(
+            data_dir.warehouse,
+            "SELECT DISTINCT \"user\" ->> 'name' FROM raw.complaints WHERE \"user\" ->> 'name' IS NOT NULL",
+        )
+    }
     assert len(names) > 10
     # Every text column of every table of the marts (the facts and dims in core,
     # the BI tables in marts) and of serving: no email, phone, full name, and no
     # field of the raw user object.
     for database in (data_dir.warehouse, data_dir.serving / "warehouse.duckdb"):
-        columns = query(database, """
+        columns = query(
+            database,
+            """
             SELECT c.table_schema, c.table_name, c.column_name FROM information_schema.columns AS c
             JOIN information_schema.tables AS t USING (table_schema, table_name)
             WHERE c.table_schema IN ('core', 'marts', 'meta') AND t.table_type = 'BASE TABLE'
-              AND c.data_type IN ('VARCHAR', 'JSON')""")
+              AND c.data_type IN ('VARCHAR', 'JSON')""",
+        )
         assert len(columns) > 30
         assert "user" not in {column for _, _, column in columns}
         for schema, table, column in columns:
-            leaks = query(database, f"""
+            leaks = query(
+                database,
+                f"""
                 SELECT "{column}" FROM {schema}.{table}
                 WHERE regexp_matches("{column}"::VARCHAR, '[\\w.+-]+@[\\w-]+\\.[\\w.]+|1[3-9][0-9]{{9}}|"(name|phone|email)"\\s*:')
                    OR "{column}"::VARCHAR IN (SELECT unnest(?::VARCHAR[]))
-                LIMIT 3""", [sorted(names)])
+                LIMIT 3""",
+                [sorted(names)],
+            )
             assert leaks == [], (database.name, table, column, leaks)
 
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def chromium(*args: str, profile) -> str:
@@ -237,8 +297,13 @@ def chromium(*args: str, profile) -> str:
     binary = shutil.which("chromium")
     if binary is None:
         pytest.fail("chromium is missing: `make browser` installs Debian's chromium and fonts-noto-cjk")
-    result = subprocess.run([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-                            capture_output=True, text=True, timeout=120, check=True)
+    result = subprocess.run(
+        [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return result.stdout
 
 
@@ -263,10 +328,28 @@ def test_demo_writes_a_self_contained_report_a_reader_can_read(demo, tmp_path):
     assert [label[-5:] for label in charts] == ["问题占比图", "地区占比图", "性别占比图", "金额占比图"]
     assert len(re.findall(r"<(rect|path|circle)\b", dom)) > 20  # bars and slices, not empty frames
 
-    section = dom[dom.index("“分期乐”数据与典型案例"): dom.index("“支付宝”数据与典型案例")]
+    section = dom[dom.index("“分期乐”数据与典型案例") : dom.index("“支付宝”数据与典型案例")]
     labels = re.findall(r"<td>2024年</td><td>([^<]+)</td>", section)
-    assert labels == ["全年", "第四季度", "12月", "11月", "10月", "第三季度", "9月", "8月", "7月",
-                      "上半年", "第二季度", "6月", "5月", "4月", "第一季度", "3月", "2月", "1月"]
+    assert labels == [
+        "全年",
+        "第四季度",
+        "12月",
+        "11月",
+        "10月",
+        "第三季度",
+        "9月",
+        "8月",
+        "7月",
+        "上半年",
+        "第二季度",
+        "6月",
+        "5月",
+        "4月",
+        "第一季度",
+        "3月",
+        "2月",
+        "1月",
+    ]
     assert "共获得18次消费评级，其中18次为“不建议下单”" in html_lib.unescape(section)
     cases = re.findall(r"【案例(.)】", section)
     assert cases == ["一", "二", "三"]
@@ -274,15 +357,21 @@ def test_demo_writes_a_self_contained_report_a_reader_can_read(demo, tmp_path):
 
     # issue 14.17: the 投诉榜 as a table with counts, 投诉量 per period, titles
     # that fit any domain, sentences that name what their charts show
-    board_rows = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td[^>]*>(\d+)</td></tr>",
-                            dom[dom.index('id="complaint-board"'):])
-    complaints = dict(query(data_dir.serving / "warehouse.duckdb", """
-        SELECT platform, n_complaints FROM marts.complaint_board WHERE domain = '金融科技' AND period_key = '2024'"""))
+    board_rows = re.findall(
+        r"<tr><td>(\d+)</td><td>([^<]+)</td><td[^>]*>(\d+)</td></tr>", dom[dom.index('id="complaint-board"') :]
+    )
+    complaints = dict(
+        query(
+            data_dir.serving / "warehouse.duckdb",
+            """
+        SELECT platform, n_complaints FROM marts.complaint_board WHERE domain = '金融科技' AND period_key = '2024'""",
+        )
+    )
     assert {platform: int(n) for _, platform, n in board_rows} == complaints
     assert re.search(r"<td>2024年</td><td>全年</td><td[^>]*>120</td>", section)  # 分期乐's 投诉量
     assert "电商消费" not in text and "分期乐2024年金融科技消费评级数据" in text
     assert "问题问题" not in text
-    problem_chart = dom[dom.index("问题占比图"):dom.index("地区占比图")]
+    problem_chart = dom[dom.index("问题占比图") : dom.index("地区占比图")]
     charted = re.findall(r"<text[^>]*>([^<0-9%][^<]*)</text>", problem_chart)
     sentence = re.search(r"问题类型TOP\d+依次为：([^。]+)。", text).group(1)
     assert [item.split("（")[0] for item in sentence.split("、")] == charted and "其他" in charted
@@ -308,10 +397,16 @@ def writer_held_elsewhere(tmp_path):
 
     data_dir = DataDir(tmp_path / "data").create()
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from filelock import FileLock; "
-         "lock = FileLock(sys.argv[1]); lock.acquire(); print('holding', flush=True); time.sleep(60)",
-         str(data_dir.root / LOCK_FILE)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from filelock import FileLock; "
+            "lock = FileLock(sys.argv[1]); lock.acquire(); print('holding', flush=True); time.sleep(60)",
+            str(data_dir.root / LOCK_FILE),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         yield data_dir
@@ -342,7 +437,8 @@ def test_a_dagster_run_fails_before_any_step_while_another_writes(writer_held_el
     monkeypatch.setenv(DATA_DIR_ENV, str(data_dir.root))
     (data_dir.landing / "complaints-2024-01-01.jsonl").write_bytes(b"{}\n")
     result = defs.resolve_job_def("build_warehouse").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+    )
     assert not result.success
     assert not result.get_step_success_events() and not result.get_asset_materialization_events()
     init_failure = next(e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE")
@@ -364,26 +460,37 @@ def test_audit_prints_the_ledger_and_reads_while_a_build_holds_the_warehouse(dem
         as_text = tousu_process(data_dir, "audit")
     assert as_json.returncode == 0 and as_text.returncode == 0, as_json.stderr + as_text.stderr
     audit = json.loads(as_json.stdout)
-    ledger = query(data_dir.warehouse, """
+    ledger = query(
+        data_dir.warehouse,
+        """
         SELECT source_file, sha256, n_lines, n_loaded, n_quarantined, n_blank, status
-        FROM audit.ingested_files ORDER BY source_file""")
+        FROM audit.ingested_files ORDER BY source_file""",
+    )
     keys = ("source_file", "sha256", "n_lines", "n_loaded", "n_quarantined", "n_blank", "status")
     assert [tuple(f[k] for k in keys) for f in audit["files"]] == ledger
-    assert audit["quarantine_reasons"] == dict(query(data_dir.warehouse,
-                                                     "SELECT reason, count(*) FROM audit.quarantine GROUP BY 1"))
-    assert {"name": "complaints-x.csv", "why": "name matches no landing pattern "
-            "(complaints-*.jsonl[.gz], platforms-*.csv)"} in audit["ignored_files"]
-    n_lines, n_loaded, n_quarantined, n_blank = query(data_dir.warehouse, """
+    assert audit["quarantine_reasons"] == dict(
+        query(data_dir.warehouse, "SELECT reason, count(*) FROM audit.quarantine GROUP BY 1")
+    )
+    assert {
+        "name": "complaints-x.csv",
+        "why": "name matches no landing pattern (complaints-*.jsonl[.gz], platforms-*.csv)",
+    } in audit["ignored_files"]
+    n_lines, n_loaded, n_quarantined, n_blank = query(
+        data_dir.warehouse,
+        """
         SELECT sum(n_lines), sum(n_loaded), sum(n_quarantined), sum(n_blank)
-        FROM audit.ingested_files WHERE status = 'loaded'""")[0]
-    assert (f"lines: {n_lines:,} = {n_loaded:,} loaded + {n_quarantined:,} quarantined + {n_blank:,} blank"
-            in as_text.stdout)
+        FROM audit.ingested_files WHERE status = 'loaded'""",
+    )[0]
+    assert (
+        f"lines: {n_lines:,} = {n_loaded:,} loaded + {n_quarantined:,} quarantined + {n_blank:,} blank"
+        in as_text.stdout
+    )
     assert f"ledger of {data_dir.root}" in as_text.stdout and "quarantined by reason:" in as_text.stdout
 
 
 def platform_section(html: str, platform: str) -> str:
     start = html.index(f"“{platform}”数据与典型案例")
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def test_reports_for_a_quarter_a_half_and_every_domain_of_a_month(demo):
@@ -399,21 +506,43 @@ def test_reports_for_a_quarter_a_half_and_every_domain_of_a_month(demo):
     section = platform_section(quarter, "分期乐")
     assert re.findall(r"<td>2024年</td><td>([^<]+)</td>", section) == ["第四季度", "12月", "11月", "10月"]
     assert "2024年第四季度“分期乐”共获得4次消费评级，其中4次为“不建议下单”" in section
-    board = dict(query(data_dir.serving / "warehouse.duckdb", """
-        SELECT platform, n_complaints FROM marts.complaint_board WHERE domain = '金融科技' AND period_key = '2024-Q4'"""))
-    rows = re.findall(r"<tr><td>\d+</td><td>([^<]+)</td><td[^>]*>(\d+)</td></tr>",
-                      quarter[quarter.index('id="complaint-board"'):])
+    board = dict(
+        query(
+            data_dir.serving / "warehouse.duckdb",
+            """
+        SELECT platform, n_complaints FROM marts.complaint_board WHERE domain = '金融科技' AND period_key = '2024-Q4'""",
+        )
+    )
+    rows = re.findall(
+        r"<tr><td>\d+</td><td>([^<]+)</td><td[^>]*>(\d+)</td></tr>", quarter[quarter.index('id="complaint-board"') :]
+    )
     assert {platform: int(n) for platform, n in rows} == board
 
     assert tousu_process(data_dir, "report", "--period", "2024-H1").returncode == 0
     half = (data_dir.reports / "2024-H1-金融科技.html").read_text(encoding="utf-8")
     section = platform_section(half, "分期乐")
     assert re.findall(r"<td>2024年</td><td>([^<]+)</td>", section) == [
-        "上半年", "第二季度", "6月", "5月", "4月", "第一季度", "3月", "2月", "1月"]
+        "上半年",
+        "第二季度",
+        "6月",
+        "5月",
+        "4月",
+        "第一季度",
+        "3月",
+        "2月",
+        "1月",
+    ]
 
     result = tousu_process(data_dir, "report", "--period", "2024-12", "--domain", "all")
-    domains = [row[0] for row in query(data_dir.serving / "warehouse.duckdb", """
-        SELECT DISTINCT domain FROM marts.platform_ratings WHERE period_key = '2024-12' ORDER BY 1""")]
+    domains = [
+        row[0]
+        for row in query(
+            data_dir.serving / "warehouse.duckdb",
+            """
+        SELECT DISTINCT domain FROM marts.platform_ratings WHERE period_key = '2024-12' ORDER BY 1""",
+        )
+    ]
     assert result.returncode == 0 and len(domains) > 3
     assert sorted(p.name for p in data_dir.reports.glob("2024-12-*.html")) == sorted(
-        f"2024-12-{domain}.html" for domain in domains)
+        f"2024-12-{domain}.html" for domain in domains
+    )

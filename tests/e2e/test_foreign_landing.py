@@ -5,16 +5,18 @@ import os
 import shutil
 
 import pytest
-
 from conftest import query, run_tousu
 from foreign_landing import write_foreign_landing
-from orchestration.paths import DataDir
-from orchestration.warehouse.serving import current_release
 from spec_oracle import ratings, read_landing
 
-MART_COLUMNS = ("platform, domain, period_key, period_type, period_label, period_start, period_end, "
-                "n_complaints, n_replied, reply_rate, timeliness, n_scored, satisfaction, "
-                "composite_index, eligible, rating, rating_code")
+from orchestration.paths import DataDir
+from orchestration.warehouse.serving import current_release
+
+MART_COLUMNS = (
+    "platform, domain, period_key, period_type, period_label, period_start, period_end, "
+    "n_complaints, n_replied, reply_rate, timeliness, n_scored, satisfaction, "
+    "composite_index, eligible, rating, rating_code"
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,24 +45,40 @@ def test_every_line_is_loaded_quarantined_or_blank_as_the_oracle_says(foreign):
     oracle = read_landing(source)
     warehouse = incremental.warehouse
     verdicts = {(f, n): r for f, n, r in query(warehouse, "SELECT source_file, line_no, reason FROM audit.quarantine")}
-    verdicts.update({(f, n): "loaded" for f, n in query(warehouse, "SELECT source_file, line_no FROM raw.complaints UNION ALL SELECT source_file, line_no FROM raw.platforms")})
+    verdicts.update(
+        {
+            (f, n): "loaded"
+            for f, n in query(
+                warehouse,
+                "SELECT source_file, line_no FROM raw.complaints UNION ALL SELECT source_file, line_no FROM raw.platforms",
+            )
+        }
+    )
     expected = {key: reason for key, reason in oracle.verdicts.items() if reason != "blank"}
     assert verdicts == expected
     blanks = sum(1 for reason in oracle.verdicts.values() if reason == "blank")
     assert query(warehouse, "SELECT sum(n_blank) FROM audit.ingested_files") == [(blanks,)]
-    assert query(warehouse, "SELECT source_file, status, duplicate_of FROM audit.ingested_files WHERE status = 'duplicate'") == [
-        ("complaints-2024-07-copy.jsonl", "duplicate", "complaints-2024-06.jsonl")]
+    assert query(
+        warehouse, "SELECT source_file, status, duplicate_of FROM audit.ingested_files WHERE status = 'duplicate'"
+    ) == [("complaints-2024-07-copy.jsonl", "duplicate", "complaints-2024-06.jsonl")]
 
 
 def test_current_states_follow_updated_at_then_file_then_line(foreign):
     source, incremental, _, _ = foreign
     oracle = read_landing(source)
-    got = {cid: (f, n) for cid, f, n in query(incremental.warehouse, "SELECT complaint_id, source_file, source_line_no FROM core.fct_complaints")}
+    got = {
+        cid: (f, n)
+        for cid, f, n in query(
+            incremental.warehouse, "SELECT complaint_id, source_file, source_line_no FROM core.fct_complaints"
+        )
+    }
     assert got == {cid: (rec["_file"], rec["_line"]) for cid, rec in oracle.complaints.items()}
     # TIE1: same updated_at in two files → the greater file name wins;
     # TIE2: same updated_at twice in one file → the greater line wins.
-    assert query(incremental.warehouse, "SELECT complaint_id, status FROM core.fct_complaints WHERE complaint_id IN ('TIE1', 'TIE2') ORDER BY 1") == [
-        ("TIE1", "已受理"), ("TIE2", "已移交")]
+    assert query(
+        incremental.warehouse,
+        "SELECT complaint_id, status FROM core.fct_complaints WHERE complaint_id IN ('TIE1', 'TIE2') ORDER BY 1",
+    ) == [("TIE1", "已受理"), ("TIE2", "已移交")]
 
 
 def test_platform_ratings_agree_with_the_rules(foreign):
@@ -124,8 +142,18 @@ def test_boards_agree_with_their_definitions(foreign):
 
     source, incremental, _, _ = foreign
     want_rating, want_complaint = boards(ratings(read_landing(source)))
-    got_rating = {(d, k, p): r for d, k, r, p in query(incremental.warehouse, "SELECT domain, period_key, rank, platform FROM marts.rating_board")}
-    got_complaint = {(d, k, p): r for d, k, r, p in query(incremental.warehouse, "SELECT domain, period_key, rank, platform FROM marts.complaint_board")}
+    got_rating = {
+        (d, k, p): r
+        for d, k, r, p in query(
+            incremental.warehouse, "SELECT domain, period_key, rank, platform FROM marts.rating_board"
+        )
+    }
+    got_complaint = {
+        (d, k, p): r
+        for d, k, r, p in query(
+            incremental.warehouse, "SELECT domain, period_key, rank, platform FROM marts.complaint_board"
+        )
+    }
     assert want_rating and want_complaint
     assert got_rating == want_rating
     assert got_complaint == want_complaint
@@ -150,14 +178,22 @@ def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
     source, incremental, _, _ = foreign
     oracle = read_landing(source)
     want = annual_summary(ratings(oracle))
-    rows = query(incremental.warehouse, """
+    rows = query(
+        incremental.warehouse,
+        """
         SELECT platform, year, n_ratings, n_recommended, n_cautious, n_not_recommended, n_unrated, annual_rating
-        FROM marts.platform_annual_summary""")
-    got = {(p, y): {"n_ratings": n, "建议下单": a, "谨慎下单": b, "不建议下单": c, "不予评级": d, "annual_rating": r}
-           for p, y, n, a, b, c, d, r in rows}
+        FROM marts.platform_annual_summary""",
+    )
+    got = {
+        (p, y): {"n_ratings": n, "建议下单": a, "谨慎下单": b, "不建议下单": c, "不予评级": d, "annual_rating": r}
+        for p, y, n, a, b, c, d, r in rows
+    }
     assert want and got == want
     cases: dict[tuple, list] = {}
-    for platform, year, _, complaint_id in query(incremental.warehouse, "SELECT platform, year, case_rank, complaint_id FROM marts.typical_cases ORDER BY platform, year, case_rank"):
+    for platform, year, _, complaint_id in query(
+        incremental.warehouse,
+        "SELECT platform, year, case_rank, complaint_id FROM marts.typical_cases ORDER BY platform, year, case_rank",
+    ):
         cases.setdefault((platform, year), []).append(complaint_id)
     assert cases and cases == typical_cases(oracle)
 
@@ -167,15 +203,20 @@ def test_trace_lists_exactly_the_complaints_behind_a_rating_row(foreign, capsys)
 
     source, incremental, _, _ = foreign
     oracle = read_landing(source)
-    rows = query(incremental.warehouse, "SELECT platform, period_key, n_complaints FROM marts.platform_ratings ORDER BY n_complaints DESC LIMIT 3")
+    rows = query(
+        incremental.warehouse,
+        "SELECT platform, period_key, n_complaints FROM marts.platform_ratings ORDER BY n_complaints DESC LIMIT 3",
+    )
     for platform, period, n_complaints in rows:
         capsys.readouterr()
         assert run_tousu(incremental, "trace", "--platform", platform, "--period", period, "--csv") == 0
         lines = capsys.readouterr().out.strip().splitlines()[1:]
         traced = {(line.split(",")[0], line.split(",")[-2], int(line.split(",")[-1])) for line in lines}
         expected = {
-            (cid, record["_file"], record["_line"]) for cid, record in oracle.complaints.items()
-            if platform_name(record) == platform and strip(record["status"]) in TRANSFERRED
+            (cid, record["_file"], record["_line"])
+            for cid, record in oracle.complaints.items()
+            if platform_name(record) == platform
+            and strip(record["status"]) in TRANSFERRED
             and period in {key for key, _ in periods_of(parse_ts(record["submitted_at"]).date())}
         }
         assert len(traced) == n_complaints and traced == expected
@@ -185,7 +226,10 @@ def test_trace_of_an_unknown_row_or_before_any_build_says_so(foreign, tmp_path):
     from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
 
     assert run_tousu(foreign[1], "trace", "--platform", "没有这个平台", "--period", "2024") == EXIT_USAGE
-    assert run_tousu(DataDir(tmp_path / "empty").create(), "trace", "--platform", "x", "--period", "2024") == EXIT_NOT_BUILT
+    assert (
+        run_tousu(DataDir(tmp_path / "empty").create(), "trace", "--platform", "x", "--period", "2024")
+        == EXIT_NOT_BUILT
+    )
 
 
 def test_trace_while_another_process_writes_the_warehouse_exits_7(foreign):
@@ -195,9 +239,15 @@ def test_trace_while_another_process_writes_the_warehouse_exits_7(foreign):
     from orchestration.cli import EXIT_WAREHOUSE_BUSY
 
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
-         "print('holding', flush=True); time.sleep(60)", str(foreign[1].warehouse)],
-        stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); time.sleep(60)",
+            str(foreign[1].warehouse),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "holding"
         assert run_tousu(foreign[1], "trace", "--platform", "泽塔", "--period", "2024") == EXIT_WAREHOUSE_BUSY

@@ -6,8 +6,8 @@ import shutil
 
 import duckdb
 import pytest
-
 from conftest import query, run_tousu
+
 from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
 from orchestration.generate.synthetic import generate
 from orchestration.paths import DataDir
@@ -19,10 +19,13 @@ PUBLISHED_PERIOD = "2024-Q1"
 def warehouse_tables(warehouse) -> list[str]:
     """Every table dbt builds from complaints: intermediate, facts, dims, marts
     (published_ratings aside: it is append only by design)."""
-    rows = query(warehouse, """
+    rows = query(
+        warehouse,
+        """
         SELECT schema_name || '.' || table_name FROM duckdb_tables()
         WHERE schema_name IN ('intermediate', 'core', 'marts') AND table_name <> 'published_ratings'
-        ORDER BY 1""")
+        ORDER BY 1""",
+    )
     return [name for (name,) in rows]
 
 
@@ -31,9 +34,13 @@ def snapshot(warehouse) -> dict[str, list[tuple]]:
 
 
 def published(warehouse, period_key: str) -> dict[int, list[tuple]]:
-    rows = query(warehouse, """
+    rows = query(
+        warehouse,
+        """
         SELECT revision, platform, n_complaints, n_replied, n_scored, composite_index, rating
-        FROM marts.published_ratings WHERE period_key = ? ORDER BY ALL""", [period_key])
+        FROM marts.published_ratings WHERE period_key = ? ORDER BY ALL""",
+        [period_key],
+    )
     revisions: dict[int, list[tuple]] = {}
     for revision, *row in rows:
         revisions.setdefault(revision, []).append(tuple(row))
@@ -41,9 +48,13 @@ def published(warehouse, period_key: str) -> dict[int, list[tuple]]:
 
 
 def live(warehouse, period_key: str) -> list[tuple]:
-    return query(warehouse, """
+    return query(
+        warehouse,
+        """
         SELECT platform, n_complaints, n_replied, n_scored, composite_index, rating
-        FROM marts.platform_ratings WHERE period_key = ? ORDER BY ALL""", [period_key])
+        FROM marts.platform_ratings WHERE period_key = ? ORDER BY ALL""",
+        [period_key],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +77,9 @@ def incremental(batches, tmp_path_factory):
         for name in batch:
             shutil.copy2(source / name, data_dir.landing / name)
         code = run_tousu(data_dir, "build")
-        history.append({"exit": code, "live": live(data_dir.warehouse, PUBLISHED_PERIOD),
-                        "snapshot": snapshot(data_dir.warehouse)})
+        history.append(
+            {"exit": code, "live": live(data_dir.warehouse, PUBLISHED_PERIOD), "snapshot": snapshot(data_dir.warehouse)}
+        )
         if index == 0:
             history[-1]["publish_exit"] = run_tousu(data_dir, "publish", "--period", PUBLISHED_PERIOD)
     return data_dir, history
@@ -121,7 +133,13 @@ def test_a_single_build_of_everything_gives_the_same_tables(incremental, batches
     # Ingestion times differ between the two warehouses; nothing else may.
     strip = "SELECT * EXCLUDE (source_ingested_at) FROM {} ORDER BY ALL"
     for table in warehouse_tables(at_once.warehouse):
-        columns = {c for (c,) in query(at_once.warehouse, f"SELECT column_name FROM duckdb_columns() WHERE schema_name || '.' || table_name = '{table}'")}
+        columns = {
+            c
+            for (c,) in query(
+                at_once.warehouse,
+                f"SELECT column_name FROM duckdb_columns() WHERE schema_name || '.' || table_name = '{table}'",
+            )
+        }
         sql = strip.format(table) if "source_ingested_at" in columns else f"SELECT * FROM {table} ORDER BY ALL"
         assert query(at_once.warehouse, sql) == query(data_dir.warehouse, sql), table
 
@@ -132,26 +150,40 @@ def test_an_incremental_build_reads_only_new_lines_and_a_full_refresh_reads_all(
     # Alter an old, already processed line behind the warehouse's back: an
     # incremental build must not see it (it reads only lines ingested since),
     # a full refresh must.
-    (complaint_id, source_file, line_no, title), = query(data_dir.warehouse, """
+    ((complaint_id, source_file, line_no, title),) = query(
+        data_dir.warehouse,
+        """
         SELECT complaint_id, source_file, source_line_no, title FROM core.fct_complaints
-        ORDER BY complaint_id LIMIT 1""")
+        ORDER BY complaint_id LIMIT 1""",
+    )
     with duckdb.connect(str(data_dir.warehouse)) as con:
-        con.execute("UPDATE raw.complaints SET title = 'ALTERED' WHERE source_file = ? AND line_no = ?",
-                    [source_file, line_no])
-    template = json.loads(next(p for p in sorted(source.iterdir()) if p.suffix == ".jsonl").read_text(
-        encoding="utf-8-sig").splitlines()[0])
+        con.execute(
+            "UPDATE raw.complaints SET title = 'ALTERED' WHERE source_file = ? AND line_no = ?", [source_file, line_no]
+        )
+    template = json.loads(
+        next(p for p in sorted(source.iterdir()) if p.suffix == ".jsonl")
+        .read_text(encoding="utf-8-sig")
+        .splitlines()[0]
+    )
     template.update(complaint_id="INCREMENTAL-NEW-1", updated_at="2024-12-30T10:00:00+08:00")
     (data_dir.landing / "complaints-2024-12-31-extra.jsonl").write_text(
-        json.dumps(template, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(template, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
 
     assert run_tousu(data_dir, "build") == 0
-    titles = dict(query(data_dir.warehouse, "SELECT complaint_id, title FROM core.fct_complaints "
-                        "WHERE complaint_id IN (?, 'INCREMENTAL-NEW-1')", [complaint_id]))
+    titles = dict(
+        query(
+            data_dir.warehouse,
+            "SELECT complaint_id, title FROM core.fct_complaints WHERE complaint_id IN (?, 'INCREMENTAL-NEW-1')",
+            [complaint_id],
+        )
+    )
     assert titles == {complaint_id: title, "INCREMENTAL-NEW-1": template["title"]}
 
     assert run_tousu(data_dir, "build", "--full-refresh") == 0
-    assert query(data_dir.warehouse, "SELECT title FROM core.fct_complaints WHERE complaint_id = ?",
-                 [complaint_id]) == [("ALTERED",)]
+    assert query(
+        data_dir.warehouse, "SELECT title FROM core.fct_complaints WHERE complaint_id = ?", [complaint_id]
+    ) == [("ALTERED",)]
 
 
 def test_publication_is_frozen_and_republishing_adds_a_revision(incremental):
@@ -167,16 +199,20 @@ def test_publication_is_frozen_and_republishing_adds_a_revision(incremental):
     assert list(revisions) == [1, 2]
     assert revisions[1] == history[0]["live"]
     assert revisions[2] == live(data_dir.warehouse, PUBLISHED_PERIOD)
-    stamps = query(data_dir.warehouse, """
+    stamps = query(
+        data_dir.warehouse,
+        """
         SELECT revision, count(DISTINCT published_at), count(DISTINCT code_version), min(code_version)
         FROM marts.published_ratings WHERE period_key = ? GROUP BY revision ORDER BY revision""",
-                   [PUBLISHED_PERIOD])
+        [PUBLISHED_PERIOD],
+    )
     assert [row[:3] for row in stamps] == [(1, 1, 1), (2, 1, 1)]
     assert stamps[0][3].startswith("0.1.0+g")
     # BI sees the publication: it is in the serving release written after it.
     serving = data_dir.serving / "warehouse.duckdb"
-    assert query(serving, "SELECT max(revision) FROM marts.published_ratings WHERE period_key = ?",
-                 [PUBLISHED_PERIOD]) == [(2,)]
+    assert query(
+        serving, "SELECT max(revision) FROM marts.published_ratings WHERE period_key = ?", [PUBLISHED_PERIOD]
+    ) == [(2,)]
 
 
 def test_publish_refuses_periods_without_ratings_or_not_ended(incremental, tmp_path):
@@ -186,8 +222,9 @@ def test_publish_refuses_periods_without_ratings_or_not_ended(incremental, tmp_p
 
 
 def test_publish_refuses_a_period_that_has_not_ended(incremental):
-    from orchestration.publish import CannotPublish, publish_period
     import datetime as dt
+
+    from orchestration.publish import CannotPublish, publish_period
 
     data_dir, _ = incremental
     with pytest.raises(CannotPublish, match="only ended periods"):

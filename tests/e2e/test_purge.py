@@ -7,9 +7,9 @@ import json
 
 import duckdb
 import pytest
-
 from conftest import query, run_tousu
 from foreign_landing import write_foreign_landing
+
 from orchestration.cli import EXIT_NOT_BUILT
 from orchestration.paths import DataDir
 
@@ -31,7 +31,9 @@ def text_cells_containing(con, needle: str, skip: set[str] = frozenset()) -> lis
         if name in skip:
             continue
         relation = f'"{database}"."{schema}"."{table}"'
-        found = con.execute(f'SELECT count(*) FROM {relation} WHERE contains("{column}"::VARCHAR, ?)', [needle]).fetchall()
+        found = con.execute(
+            f'SELECT count(*) FROM {relation} WHERE contains("{column}"::VARCHAR, ?)', [needle]
+        ).fetchall()
         if found[0][0]:
             hits.append(f"{name}.{column}")
     return hits
@@ -51,16 +53,20 @@ def purged(tmp_path_factory):
     data_dir = DataDir(tmp_path_factory.mktemp("purge")).create()
     write_foreign_landing(data_dir.landing, n_complaints=120)
     assert run_tousu(data_dir, "build") == 0
-    (target,) = query(data_dir.warehouse, """
+    (target,) = query(
+        data_dir.warehouse,
+        """
         SELECT complaint_id FROM core.fct_complaints WHERE has_effective_reply AND is_rated
-        ORDER BY complaint_id LIMIT 1""")[0]
+        ORDER BY complaint_id LIMIT 1""",
+    )[0]
     # Give the complainant a name and phone of their own, in a later state, and a
     # broken line about the same complaint that lands in quarantine.
     state = next(record for record in landed_records(data_dir) if record.get("complaint_id") == target)
     state.update(updated_at="2024-12-31 23:00:00", user={"name": SECRET_NAME, "phone": SECRET_PHONE, "gender": "女"})
     (data_dir.landing / "complaints-2025-01-01.jsonl").write_text(
-        json.dumps(state, ensure_ascii=False) + "\n"
-        + f'{{"complaint_id": "{target}", "content": "{SECRET_PHONE}", \n', encoding="utf-8")
+        json.dumps(state, ensure_ascii=False) + "\n" + f'{{"complaint_id": "{target}", "content": "{SECRET_PHONE}", \n',
+        encoding="utf-8",
+    )
     assert run_tousu(data_dir, "build") == 0
     with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
         assert text_cells_containing(con, SECRET_NAME) == ["raw.complaints.user"]
@@ -85,7 +91,9 @@ def test_nothing_of_the_complaint_is_left_in_the_warehouse(purged):
     with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
         for needle in (target, SECRET_NAME, SECRET_PHONE):
             assert text_cells_containing(con, needle) == [], needle
-        tombstones = con.execute("SELECT layer, count(*) FROM audit.purged_lines GROUP BY layer ORDER BY layer").fetchall()
+        tombstones = con.execute(
+            "SELECT layer, count(*) FROM audit.purged_lines GROUP BY layer ORDER BY layer"
+        ).fetchall()
     assert dict(tombstones)["quarantine"] == 1 and dict(tombstones)["raw"] >= 2
 
 
@@ -112,7 +120,9 @@ def test_landing_is_untouched_and_the_ledger_still_reconciles(purged):
     from orchestration.warehouse.connection import connect
 
     with connect(data_dir.warehouse, read_only=True) as con:
-        files = [f for (f,) in con.execute("SELECT source_file FROM audit.ingested_files WHERE status = 'loaded'").fetchall()]
+        files = [
+            f for (f,) in con.execute("SELECT source_file FROM audit.ingested_files WHERE status = 'loaded'").fetchall()
+        ]
         check = reconcile(con, files, AUDIT_INGESTED_FILES)
     assert check.passed and check.metadata["files_checked"].value == len(files) > 5
 

@@ -9,12 +9,13 @@ import textwrap
 
 from conftest import run_tousu
 from foreign_landing import write_foreign_landing
+
 from orchestration.paths import DataDir
 from orchestration.warehouse.serving import current_release
 
 # Reads the way README tells BI tools to: one DuckDB connection, or the Parquet
 # files of one resolved release folder.
-READER = textwrap.dedent('''
+READER = textwrap.dedent("""
     import json, os, pathlib, sys, time, duckdb
     serving, stop, report = (pathlib.Path(arg) for arg in sys.argv[1:4])
     stats = {"reads": 0, "errors": [], "mixed": [], "releases": []}
@@ -47,7 +48,7 @@ READER = textwrap.dedent('''
         except Exception as error:  # every failure is a finding, not a crash
             stats["errors"].append(repr(error))
     report.write_text(json.dumps(stats))
-''')
+""")
 
 
 def test_a_reader_polling_serving_during_builds(tmp_path):

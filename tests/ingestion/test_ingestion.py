@@ -7,16 +7,21 @@ import os
 from pathlib import Path
 
 import pytest
+from spec_oracle import classify
 
 from orchestration.ingestion import reader, run
 from orchestration.ingestion.landing import LandingFile
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
-from spec_oracle import classify
 
 VALID = {
-    "complaint_id": "C1", "updated_at": "2024-03-02 10:00:00", "submitted_at": "2024-03-01 09:00:00",
-    "platform": "分期乐", "domain": "金融科技", "status": "已移交", "transferred_at": "2024-03-01 10:00:00",
+    "complaint_id": "C1",
+    "updated_at": "2024-03-02 10:00:00",
+    "submitted_at": "2024-03-01 09:00:00",
+    "platform": "分期乐",
+    "domain": "金融科技",
+    "status": "已移交",
+    "transferred_at": "2024-03-01 10:00:00",
 }
 
 
@@ -28,8 +33,14 @@ def line(**changes) -> bytes:
 # (line, the reason SPEC 3.1 gives it: first that applies; None = loaded)
 CASES = [
     (line(), None),
-    (line(amount="6,000.00元", replies=[{"replied_at": "2024-03-01T02:30:00Z", "author": "platform", "content": "好"}],
-          evaluation={"score": 7.5, "evaluated_at": "2024-03-03 10:00:00"}), None),
+    (
+        line(
+            amount="6,000.00元",
+            replies=[{"replied_at": "2024-03-01T02:30:00Z", "author": "platform", "content": "好"}],
+            evaluation={"score": 7.5, "evaluated_at": "2024-03-03 10:00:00"},
+        ),
+        None,
+    ),
     (line(status="未审核", transferred_at=...), None),
     (line(evaluation=None, replies=None, amount=None), None),
     (b"\xe6\xb7\x98\xff", "encoding"),
@@ -66,7 +77,10 @@ CASES = [
     (line(transferred_at=...), "missing_transferred_at"),
     (line(status="已评价", transferred_at=None), "missing_transferred_at"),
     (line(transferred_at="2024-03-01 08:59:59"), "transfer_before_submit"),
-    (line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "platform", "content": ""}]), "reply_before_transfer"),
+    (
+        line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "platform", "content": ""}]),
+        "reply_before_transfer",
+    ),
     (line(replies=[{"replied_at": "2024-03-01 09:59:59", "author": "mediator", "content": "ok"}]), None),
     (line(replies=[]), None),
     (line(amount="１２３元"), "invalid_amount"),  # digits are ASCII digits
@@ -81,18 +95,30 @@ CASES = [
     (b"NaN", "invalid_json"),
     (line()[:-1] + b', "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8"}', "invalid_json"),  # status twice
     (line()[:-1] + b', "user": {"name": "a", "name": "b"}}', "invalid_json"),
-    (line()[:-1] + b', "replies": [{"replied_at": "2024-03-02 10:00:00", "author": "user", "author": "platform"}]}',
-     "invalid_json"),
+    (
+        line()[:-1] + b', "replies": [{"replied_at": "2024-03-02 10:00:00", "author": "user", "author": "platform"}]}',
+        "invalid_json",
+    ),
     (line()[:-1] + b', "x": {"y": {"z": 1, "z": 2}}}', "invalid_json"),
-    (line(title="a NaN, or inf, ,} in text", content="[1,] {\"a\":1,}"), None),
+    (line(title="a NaN, or inf, ,} in text", content='[1,] {"a":1,}'), None),
     (line()[:-1] + b', "title": "\\ud800"}', "invalid_json"),
     # issue 14.2: timestamps outside the plausible range
-    (line(submitted_at="0001-01-01 09:00:00", transferred_at=...,  status="未审核"), "implausible_timestamp:submitted_at"),
+    (
+        line(submitted_at="0001-01-01 09:00:00", transferred_at=..., status="未审核"),
+        "implausible_timestamp:submitted_at",
+    ),
     (line(submitted_at="0224-03-01 09:00:00"), "implausible_timestamp:submitted_at"),
     (line(updated_at="9999-12-31T23:00:00-12:00"), "implausible_timestamp:updated_at"),
-    (line(submitted_at="1999-12-31 23:59:59", transferred_at="2000-01-01 00:00:00"), "implausible_timestamp:submitted_at"),
-    (line(submitted_at="2000-01-01 00:00:00", transferred_at="2000-01-01 00:00:00",
-          updated_at="2000-01-01 00:00:00"), None),
+    (
+        line(submitted_at="1999-12-31 23:59:59", transferred_at="2000-01-01 00:00:00"),
+        "implausible_timestamp:submitted_at",
+    ),
+    (
+        line(
+            submitted_at="2000-01-01 00:00:00", transferred_at="2000-01-01 00:00:00", updated_at="2000-01-01 00:00:00"
+        ),
+        None,
+    ),
     (line(transferred_at="2999-01-01 00:00:00"), "implausible_timestamp:transferred_at"),
     (line(updated_at="9999-99-99 00:00:00"), "invalid_timestamp:updated_at"),  # unparseable first
 ]
@@ -124,9 +150,11 @@ def test_every_quarantine_reason_agrees_with_spec_and_the_oracle(tmp_path, landi
 
 
 def test_quarantine_keeps_file_line_and_raw_text(tmp_path, landing):
-    (landing / "complaints-1.jsonl").write_bytes(b'ok?\n\xff\n')
+    (landing / "complaints-1.jsonl").write_bytes(b"ok?\n\xff\n")
     con, _ = ingest(tmp_path, landing)
-    rows = con.execute("SELECT source_file, line_no, reason, raw_line FROM audit.quarantine ORDER BY line_no").fetchall()
+    rows = con.execute(
+        "SELECT source_file, line_no, reason, raw_line FROM audit.quarantine ORDER BY line_no"
+    ).fetchall()
     assert rows == [("complaints-1.jsonl", 1, "invalid_json", "ok?"), ("complaints-1.jsonl", 2, "encoding", "\\xff")]
 
 
@@ -169,7 +197,8 @@ def test_a_file_ingested_before_is_not_read_again_unless_its_size_or_mtime_chang
     assert ingest_landing(con, landing).files == [] and hashed == ["complaints-1.jsonl"]
     assert ingest_landing(con, landing).files == [] and hashed == ["complaints-1.jsonl"]  # remembered
     assert con.execute("SELECT size_bytes, mtime_ns FROM audit.ingested_files").fetchall() == [
-        (stat.st_size, stat.st_mtime_ns + 10**9)]
+        (stat.st_size, stat.st_mtime_ns + 10**9)
+    ]
 
 
 def test_two_new_copies_in_one_build_load_once(tmp_path, landing):
@@ -199,7 +228,9 @@ def test_a_truncated_gzip_fails_alone_and_is_retried_once_fixed(tmp_path, landin
     (landing / "complaints-2.jsonl").write_bytes(line(complaint_id="OK") + b"\n")
     con, report = ingest(tmp_path, landing)
     assert {f.source_file: f.status for f in report.files} == {
-        "complaints-1.jsonl.gz": "failed", "complaints-2.jsonl": "loaded"}
+        "complaints-1.jsonl.gz": "failed",
+        "complaints-2.jsonl": "loaded",
+    }
     assert con.execute("SELECT source_file FROM audit.ingested_files").fetchall() == [("complaints-2.jsonl",)]
     assert con.execute("SELECT count(*) FROM raw.complaints").fetchall() == [(1,)]
     (landing / "complaints-1.jsonl.gz").write_bytes(gzip.compress(line(complaint_id="FIXED") + b"\n"))
@@ -221,19 +252,26 @@ def test_unknown_names_and_symlinks_are_ignored(tmp_path, landing):
     (landing / "notes.txt").write_text("hello")
     _, report = ingest(tmp_path, landing)
     assert report.files == [] and [(i.name, i.why.split(" (")[0]) for i in report.ignored] == [
-        ("complaints-link.jsonl", "a symbolic link"), ("notes.txt", "name matches no landing pattern")]
+        ("complaints-link.jsonl", "a symbolic link"),
+        ("notes.txt", "name matches no landing pattern"),
+    ]
 
 
 def test_gbk_registry_with_bad_lines(tmp_path, landing):
-    text = ("platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n"
-            "分期乐,金融科技,消费金融,2019-05-01,,是\n\n"
-            "坏日期,金融科技,,2024-02-30,,是\n少列,金融科技\n火星平台,火星,,,,是\n无售后,金融科技,,,,不知道\n")
+    text = (
+        "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n"
+        "分期乐,金融科技,消费金融,2019-05-01,,是\n\n"
+        "坏日期,金融科技,,2024-02-30,,是\n少列,金融科技\n火星平台,火星,,,,是\n无售后,金融科技,,,,不知道\n"
+    )
     (landing / "platforms-1.csv").write_bytes(text.encode("gbk"))
     con, report = ingest(tmp_path, landing)
     assert con.execute("SELECT platform, onboarded_at FROM raw.platforms").fetchall() == [("分期乐", "2019-05-01")]
     assert con.execute("SELECT line_no, reason FROM audit.quarantine ORDER BY 1").fetchall() == [
-        (4, "invalid_date:onboarded_at"), (5, "wrong_column_count"), (6, "unknown_domain"),
-        (7, "invalid_after_sales_contact")]
+        (4, "invalid_date:onboarded_at"),
+        (5, "wrong_column_count"),
+        (6, "unknown_domain"),
+        (7, "invalid_after_sales_contact"),
+    ]
     (outcome,) = report.files
     assert (outcome.n_lines, outcome.n_loaded, outcome.n_quarantined, outcome.n_blank) == (6, 1, 4, 1)
 
@@ -251,7 +289,9 @@ def test_many_small_files_share_one_batch_but_stay_separately_audited(tmp_path, 
         (landing / f"complaints-{number:02d}.jsonl").write_bytes(line(complaint_id=f"C{number}") + b"\n{bad\n")
     con, report = ingest(tmp_path, landing)
     assert len(report.files) == 30
-    assert con.execute("SELECT DISTINCT n_lines, n_loaded, n_quarantined FROM audit.ingested_files").fetchall() == [(2, 1, 1)]
+    assert con.execute("SELECT DISTINCT n_lines, n_loaded, n_quarantined FROM audit.ingested_files").fetchall() == [
+        (2, 1, 1)
+    ]
     assert con.execute("SELECT count(DISTINCT source_file) FROM audit.quarantine").fetchall() == [(30,)]
 
 
@@ -263,9 +303,12 @@ def test_a_5_mb_single_line_is_loaded_or_quarantined_whole(tmp_path, landing):
     (landing / "complaints-1.jsonl").write_bytes(good + b"\n" + bad + b"\n" + line(complaint_id="AFTER"))
     con, report = ingest(tmp_path, landing)
     assert con.execute("SELECT complaint_id, length(content) FROM raw.complaints ORDER BY line_no").fetchall() == [
-        ("BIG", len(big_content)), ("AFTER", None)]
+        ("BIG", len(big_content)),
+        ("AFTER", None),
+    ]
     assert con.execute("SELECT line_no, reason, length(raw_line) FROM audit.quarantine").fetchall() == [
-        (2, "invalid_json", len(bad))]
+        (2, "invalid_json", len(bad))
+    ]
     (outcome,) = report.files
     assert (outcome.n_lines, outcome.n_loaded, outcome.n_quarantined) == (3, 2, 1)
 
@@ -278,14 +321,18 @@ def test_a_complaint_dump_in_gbk_quarantines_its_non_utf8_lines(tmp_path, landin
     con, report = ingest(tmp_path, landing)
     assert con.execute("SELECT complaint_id FROM raw.complaints").fetchall() == [("ASCII-ONLY",)]
     assert con.execute("SELECT line_no, reason FROM audit.quarantine ORDER BY 1").fetchall() == [
-        (2, "encoding"), (3, "encoding")]
+        (2, "encoding"),
+        (3, "encoding"),
+    ]
     (outcome,) = report.files
     assert outcome.n_lines == 3 == outcome.n_loaded + outcome.n_quarantined
 
 
 def test_a_registry_with_an_unknown_column_loads_and_reports_it(tmp_path, landing):
-    text = ("platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact,hotline\n"
-            "分期乐,金融科技,消费金融,2019-05-01,,是,95188\n坏日期,金融科技,,2024-13-01,,是,1\n")
+    text = (
+        "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact,hotline\n"
+        "分期乐,金融科技,消费金融,2019-05-01,,是,95188\n坏日期,金融科技,,2024-13-01,,是,1\n"
+    )
     (landing / "platforms-1.csv").write_text(text, encoding="utf-8")
     con, report = ingest(tmp_path, landing)
     (outcome,) = report.files
@@ -299,8 +346,11 @@ def test_one_complaint_id_on_two_platforms_is_one_complaint(tmp_path, landing):
     naming another platform re-targets it. Both lines load; the current state
     (latest updated_at) decides the platform."""
     (landing / "complaints-1.jsonl").write_bytes(
-        line(complaint_id="SAME", platform="甲平台") + b"\n"
-        + line(complaint_id="SAME", platform="乙平台", updated_at="2024-03-05 10:00:00") + b"\n")
+        line(complaint_id="SAME", platform="甲平台")
+        + b"\n"
+        + line(complaint_id="SAME", platform="乙平台", updated_at="2024-03-05 10:00:00")
+        + b"\n"
+    )
     con, report = ingest(tmp_path, landing)
     assert con.execute("SELECT platform FROM raw.complaints ORDER BY line_no").fetchall() == [("甲平台",), ("乙平台",)]
     assert report.files[0].n_quarantined == 0
@@ -321,8 +371,9 @@ def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_pa
     con.execute("SET max_vacuum_tasks = 7")
     limits = []
     original = run._load_complaint_batch
-    monkeypatch.setattr(run, "_load_complaint_batch",
-                        lambda con, *args: limits.append(_vacuum_tasks(con)) or original(con, *args))
+    monkeypatch.setattr(
+        run, "_load_complaint_batch", lambda con, *args: limits.append(_vacuum_tasks(con)) or original(con, *args)
+    )
     ingest_landing(con, landing)
     assert limits == [7, 7, run.SETTLING_VACUUM_TASKS] and _vacuum_tasks(con) == 7
 
@@ -340,20 +391,25 @@ def test_an_empty_registry_is_no_duplicate_of_an_empty_dump_and_fails_alone(tmp_
     (landing / "platforms-1.csv").write_bytes(b"")
     con, report = ingest(tmp_path, landing)
     assert {f.source_file: f.status for f in report.files} == {
-        "complaints-1.jsonl": "loaded", "platforms-1.csv": "failed"}
+        "complaints-1.jsonl": "loaded",
+        "platforms-1.csv": "failed",
+    }
     assert "no header" in report.files[1].error
     # the real registry under that name then loads
     (landing / "platforms-1.csv").write_text(
-        "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n分期乐,金融科技,,,,是\n")
+        "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n分期乐,金融科技,,,,是\n"
+    )
     assert [(f.source_file, f.status) for f in ingest_landing(con, landing).files] == [("platforms-1.csv", "loaded")]
     # and a second empty dump is a duplicate of the first, not of anything else
     (landing / "complaints-2.jsonl").write_bytes(b"")
     assert [(f.status, f.duplicate_of) for f in ingest_landing(con, landing).files] == [
-        ("duplicate", "complaints-1.jsonl")]
+        ("duplicate", "complaints-1.jsonl")
+    ]
 
 
 def test_the_ledger_records_the_bytes_that_were_loaded_and_a_file_growing_meanwhile_is_postponed(
-        tmp_path, landing, monkeypatch):
+    tmp_path, landing, monkeypatch
+):
     path = landing / "complaints-1.jsonl"
     path.write_bytes(line(complaint_id="A") + b"\n")
     real_split = reader._split_lines
@@ -373,7 +429,8 @@ def test_the_ledger_records_the_bytes_that_were_loaded_and_a_file_growing_meanwh
     (outcome,) = ingest_landing(con, landing).files  # complete now: loaded whole, hash of all of it
     assert (outcome.status, outcome.n_loaded) == ("loaded", 2)
     assert con.execute("SELECT sha256, size_bytes FROM audit.ingested_files").fetchall() == [
-        (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)]
+        (hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
+    ]
     assert ingest_landing(con, landing).files == []
 
 
@@ -393,7 +450,9 @@ def test_a_file_name_that_is_not_utf8_fails_alone_and_is_named_escaped(tmp_path,
     (landing / "complaints-2.jsonl").write_bytes(line(complaint_id="Y") + b"\n")
     con, report = ingest(tmp_path, landing)
     assert [(f.source_file, f.status) for f in report.files] == [
-        ("complaints-2.jsonl", "loaded"), ("complaints-\\xff.jsonl", "failed")]
+        ("complaints-2.jsonl", "loaded"),
+        ("complaints-\\xff.jsonl", "failed"),
+    ]
     assert "not valid UTF-8" in report.files[1].error
     assert con.execute("SELECT complaint_id FROM raw.complaints").fetchall() == [("Y",)]
 
@@ -402,10 +461,14 @@ def test_registry_quarantine_keeps_the_whole_record_when_a_field_holds_a_line_se
     record = "坏,金融科技,a\u2028b\x0cc\x85d,2024-13-01,,是"
     (landing / "platforms-1.csv").write_text(
         "platform,domain,industry,onboarded_at,offboarded_at,after_sales_contact\r\n" + record + "\r\n"
-        "好,金融科技,,0000-01-01,,是\r\n", encoding="utf-8")
+        "好,金融科技,,0000-01-01,,是\r\n",
+        encoding="utf-8",
+    )
     con, _ = ingest(tmp_path, landing)
     assert con.execute("SELECT line_no, reason, raw_line FROM audit.quarantine ORDER BY 1").fetchall() == [
-        (2, "invalid_date:onboarded_at", record), (3, "invalid_date:onboarded_at", "好,金融科技,,0000-01-01,,是")]
+        (2, "invalid_date:onboarded_at", record),
+        (3, "invalid_date:onboarded_at", "好,金融科技,,0000-01-01,,是"),
+    ]
 
 
 def test_a_registry_in_neither_encoding_names_its_first_bad_line(tmp_path, landing):
@@ -418,8 +481,9 @@ def test_a_registry_in_neither_encoding_names_its_first_bad_line(tmp_path, landi
 
 def test_a_registry_naming_a_column_twice_fails_as_a_whole(tmp_path, landing):
     (landing / "platforms-1.csv").write_text(
-        "platform,domain,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n"
-        "分期乐,金融科技,其他,,,,是\n", encoding="utf-8")
+        "platform,domain,domain,industry,onboarded_at,offboarded_at,after_sales_contact\n分期乐,金融科技,其他,,,,是\n",
+        encoding="utf-8",
+    )
     con, report = ingest(tmp_path, landing)
     (outcome,) = report.files
     assert outcome.status == "failed" and "domain more than once" in outcome.error

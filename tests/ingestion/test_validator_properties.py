@@ -8,17 +8,19 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from spec_oracle import classify
 
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
-from spec_oracle import classify
 
 SPACES = " \t\u3000\u00a0\u2003\u200b\ufeff"
 DOMAINS = ["金融科技", "数字零售", "数字生活", "数字健康", "数字教育", "跨境电商", "产业电商", "物流科技", "其他"]
 STATUSES = ["未审核", "已驳回", "已撤回", "已移交", "已受理", "已评价"]
 
 blank_text = st.text(alphabet=SPACES, max_size=4)
-odd_values = st.one_of(st.none(), st.booleans(), st.integers(-10, 10), st.floats(allow_nan=False), st.just([]), st.just({}))
+odd_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-10, 10), st.floats(allow_nan=False), st.just([]), st.just({})
+)
 
 
 @st.composite
@@ -44,6 +46,8 @@ reply = st.fixed_dictionaries(
         "content": st.one_of(st.text(max_size=6), blank_text, odd_values),
     },
 )
+
+
 def mostly(valid, wild):
     """Valid values three times in four, so that whole lines pass often enough
     for the later rules (transfer, replies, scores) to be reached."""
@@ -54,25 +58,40 @@ valid_ts = st.sampled_from(["2024-03-01 09:00:00", "2024-03-01T01:00:00Z", "2024
 later_ts = st.sampled_from(["2024-03-05 10:00:00", "2024-03-04T23:59:59.999999999+08:00"])
 records = st.fixed_dictionaries(
     {
-        "complaint_id": mostly(st.text(st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
-                                       min_size=1, max_size=8),
-                               st.one_of(blank_text, st.text(min_size=63, max_size=66), odd_values)),
+        "complaint_id": mostly(
+            st.text(st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=8),
+            st.one_of(blank_text, st.text(min_size=63, max_size=66), odd_values),
+        ),
         "updated_at": mostly(later_ts, ts_values),
         "submitted_at": mostly(valid_ts, ts_values),
-        "platform": mostly(st.text(st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
-                                   min_size=1, max_size=6),
-                           st.one_of(blank_text, odd_values)),
-        "domain": mostly(st.sampled_from(DOMAINS), st.one_of(st.sampled_from(DOMAINS).map(lambda d: f" {d}\u3000"),
-                                                              st.text(max_size=3), odd_values)),
+        "platform": mostly(
+            st.text(st.characters(exclude_categories=("Cs", "Cc", "Zs", "Zl", "Zp")), min_size=1, max_size=6),
+            st.one_of(blank_text, odd_values),
+        ),
+        "domain": mostly(
+            st.sampled_from(DOMAINS),
+            st.one_of(st.sampled_from(DOMAINS).map(lambda d: f" {d}\u3000"), st.text(max_size=3), odd_values),
+        ),
         "status": mostly(st.sampled_from(STATUSES), st.one_of(st.text(max_size=3), odd_values)),
     },
     optional={
         "transferred_at": mostly(valid_ts, ts_values),
-        "amount": st.one_of(st.sampled_from(["6,000.00元", "¥12", "￥1,2,3", "１２", "", "1e400", "-1", "12.5元 "]),
-                            st.floats(allow_nan=False), st.integers(-5, 10**7), odd_values),
-        "evaluation": st.one_of(odd_values, st.fixed_dictionaries(
-            {}, optional={"score": st.one_of(st.floats(-1, 11), st.integers(-1, 11), st.text(max_size=2), odd_values),
-                          "evaluated_at": ts_values})),
+        "amount": st.one_of(
+            st.sampled_from(["6,000.00元", "¥12", "￥1,2,3", "１２", "", "1e400", "-1", "12.5元 "]),
+            st.floats(allow_nan=False),
+            st.integers(-5, 10**7),
+            odd_values,
+        ),
+        "evaluation": st.one_of(
+            odd_values,
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "score": st.one_of(st.floats(-1, 11), st.integers(-1, 11), st.text(max_size=2), odd_values),
+                    "evaluated_at": ts_values,
+                },
+            ),
+        ),
         "replies": st.one_of(odd_values, st.lists(reply, max_size=3), reply),
         "user": st.one_of(odd_values, st.fixed_dictionaries({}, optional={"name": st.text(max_size=4)})),
     },

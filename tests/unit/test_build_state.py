@@ -13,8 +13,10 @@ def built(data_dir):
     path = data_dir.landing / "complaints-2024-01-01.jsonl"
     path.write_text("{}\n")
     stat = path.stat()
-    ledger.write(data_dir.ledger_snapshot, {"files": [
-        {"source_file": path.name, "size_bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}]})
+    ledger.write(
+        data_dir.ledger_snapshot,
+        {"files": [{"source_file": path.name, "size_bytes": stat.st_size, "mtime_ns": stat.st_mtime_ns}]},
+    )
     data_dir.warehouse.write_bytes(b"warehouse")
     build_state.record_success(data_dir, "R1")
     return path

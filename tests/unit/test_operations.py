@@ -12,21 +12,45 @@ from orchestration.manifest import project_hash
 from orchestration.resources import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.version import code_version
 
-NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.timezone.utc)
-POLICY = FreshnessPolicy(dg.AssetKey(["raw", "complaints"]), "raw.complaints", "ingested_at",
-                         warn_after=dt.timedelta(days=2), error_after=dt.timedelta(days=7))
+NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
+POLICY = FreshnessPolicy(
+    dg.AssetKey(["raw", "complaints"]),
+    "raw.complaints",
+    "ingested_at",
+    warn_after=dt.timedelta(days=2),
+    error_after=dt.timedelta(days=7),
+)
 
 
 def test_freshness_is_read_from_the_dbt_sources():
-    manifest = {"sources": {
-        "source.tousu.tousu.complaints": {
-            "schema": "raw", "name": "complaints", "loaded_at_field": "ingested_at",
-            "freshness": {"warn_after": {"count": 2, "period": "day"}, "error_after": {"count": 12, "period": "hour"}}},
-        "source.tousu.tousu.platforms": {
-            "schema": "raw", "name": "platforms", "loaded_at_field": "ingested_at",
-            "freshness": {"warn_after": {"count": None, "period": None}, "error_after": {"count": None, "period": None}}},
-        "source.tousu.audit.quarantine": {"schema": "audit", "name": "quarantine", "loaded_at_field": "x", "freshness": None},
-    }}
+    manifest = {
+        "sources": {
+            "source.tousu.tousu.complaints": {
+                "schema": "raw",
+                "name": "complaints",
+                "loaded_at_field": "ingested_at",
+                "freshness": {
+                    "warn_after": {"count": 2, "period": "day"},
+                    "error_after": {"count": 12, "period": "hour"},
+                },
+            },
+            "source.tousu.tousu.platforms": {
+                "schema": "raw",
+                "name": "platforms",
+                "loaded_at_field": "ingested_at",
+                "freshness": {
+                    "warn_after": {"count": None, "period": None},
+                    "error_after": {"count": None, "period": None},
+                },
+            },
+            "source.tousu.audit.quarantine": {
+                "schema": "audit",
+                "name": "quarantine",
+                "loaded_at_field": "x",
+                "freshness": None,
+            },
+        }
+    }
     (policy,) = declared_freshness(manifest)
     assert policy.asset_key == dg.AssetKey(["raw", "complaints"])
     assert (policy.warn_after, policy.error_after) == (dt.timedelta(days=2), dt.timedelta(hours=12))
@@ -111,4 +135,3 @@ def test_the_project_hash_changes_with_any_node_or_macro_and_only_then(tmp_path)
     assert hashed({"sources": {}}) == same  # declarations change no row
     assert hashed({"nodes": {"model.tousu.fct": {"checksum": {"name": "sha256", "checksum": "b2"}}}}) != same
     assert hashed({"macros": {"macro.tousu.changed_complaints": {"macro_sql": "select 2"}}}) != same
-

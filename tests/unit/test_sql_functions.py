@@ -4,9 +4,9 @@ import datetime as dt
 
 import duckdb
 import pytest
+from spec_oracle import parse_amount, parse_ts
 
 from orchestration.warehouse.sql_functions import normalise_name, register
-from spec_oracle import parse_amount, parse_ts
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +52,17 @@ def test_local_timestamp_matches_the_contract(con, text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("6,000.00元", 6000.0), ("￥1,200", 1200.0), (" 12 ", 12.0), ("0", 0.0), ("1e3", 1000.0),
-        ("-5", None), ("abc", None), ("", None), ("inf", None), ("NaN", None), ("5元5", None),
+        ("6,000.00元", 6000.0),
+        ("￥1,200", 1200.0),
+        (" 12 ", 12.0),
+        ("0", 0.0),
+        ("1e3", 1000.0),
+        ("-5", None),
+        ("abc", None),
+        ("", None),
+        ("inf", None),
+        ("NaN", None),
+        ("5元5", None),
     ],
 )
 def test_amount_parsing(con, text, expected):
@@ -91,10 +100,10 @@ def test_registry_dates(con):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("分期\u200b乐", "分期乐"),     # zero-width space inside a name (issue 14.10)
+        ("分期\u200b乐", "分期乐"),  # zero-width space inside a name (issue 14.10)
         ("\ufeff分期乐\u2060", "分期乐"),  # BOM, word joiner
-        ("ＢＥＴＡ\u00ad", "BETA"),      # soft hyphen, then NFKC
-        ("平台\u200d名", "平台名"),       # zero-width joiner
+        ("ＢＥＴＡ\u00ad", "BETA"),  # soft hyphen, then NFKC
+        ("平台\u200d名", "平台名"),  # zero-width joiner
     ],
 )
 def test_the_one_normalisation_drops_format_characters_then_nfkc(con, text, expected):
@@ -102,14 +111,32 @@ def test_the_one_normalisation_drops_format_characters_then_nfkc(con, text, expe
     assert normalise_name(f" \u3000{text} ") == expected
 
 
-@pytest.mark.parametrize("text, ok", [("2024-02-29", True), ("0000-01-01", False), ("1899-12-31", False),
-                                      ("1900-01-01", True), ("2024-02-30", False)])
+@pytest.mark.parametrize(
+    "text, ok",
+    [("2024-02-29", True), ("0000-01-01", False), ("1899-12-31", False), ("1900-01-01", True), ("2024-02-30", False)],
+)
 def test_registry_dates_are_real_dates_from_1900(con, text, ok):
     assert (scalar(con, "SELECT tousu_date(?)", text) is not None) == ok
 
 
-NAMES = ["分期乐", " 分期\u200b乐 ", "ＢＥＴＡ", "ｶﾞ", "①②", "ﬁnance", "\u3000德尔塔\u3000", "\ufeff支付宝",
-         "Ａｌｉ\u00adpay", "㍿", "e\u0301", "\u2060x\u200dy\u200c", "\u202e反向", "", "\u00a0", "Σ"]
+NAMES = [
+    "分期乐",
+    " 分期\u200b乐 ",
+    "ＢＥＴＡ",
+    "ｶﾞ",
+    "①②",
+    "ﬁnance",
+    "\u3000德尔塔\u3000",
+    "\ufeff支付宝",
+    "Ａｌｉ\u00adpay",
+    "㍿",
+    "e\u0301",
+    "\u2060x\u200dy\u200c",
+    "\u202e反向",
+    "",
+    "\u00a0",
+    "Σ",
+]
 
 
 @pytest.mark.parametrize("name", NAMES)
