@@ -29,6 +29,7 @@ from orchestration.generate import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEA
 from orchestration.generate import catalogue as cat
 from orchestration.generate.defects import append_defects
 from orchestration.generate.registry_files import write_registries
+from orchestration.ingestion.complaints import FIELDS
 from orchestration.warehouse.connection import DEFAULT_SETTINGS, duckdb_settings
 
 BUCKETS = 1000  # resolution of the categorical lookups (0.1 percentage point)
@@ -36,23 +37,8 @@ UNRATED_EXTRA_SHARE = 0.10  # calibrated platforms also get complaints never tra
 GZIP_EVERY_NTH_DAY = 10
 # The scratch database's memory limit unless TOUSU_DUCKDB_MEMORY_LIMIT says otherwise.
 DEFAULT_MEMORY_LIMIT = "2GB"
-COMPLAINT_FIELDS = (
-    "complaint_id",
-    "updated_at",
-    "submitted_at",
-    "platform",
-    "domain",
-    "industry",
-    "problem_type",
-    "amount",
-    "title",
-    "content",
-    "status",
-    "transferred_at",
-    "user",
-    "replies",
-    "evaluation",
-)
+# The fields of a complaint line in the contract's order, as ingestion reads them.
+COMPLAINT_FIELDS = FIELDS
 
 
 @dataclass(frozen=True)
