@@ -296,6 +296,10 @@ DEFECTS = [
 ]
 
 
+def _accepted_with_reply(state: dict, replied_at: str, content: str) -> dict:
+    return dict(state, status="已受理", replies=[{"replied_at": replied_at, "author": "platform", "content": content}])
+
+
 def write_foreign_landing(out: Path, seed: int = 7, n_complaints: int = 400) -> list[list[str]]:
     """Write the files into `out`; return them as batches in arrival order."""
     rng = random.Random(seed)
@@ -323,25 +327,9 @@ def write_foreign_landing(out: Path, seed: int = 7, n_complaints: int = 400) -> 
         "transferred_at": "2024-07-01 10:00:00",
     }
     files[1].append(json.dumps(dict(tie, status="已移交")).encode())
-    files[4].append(
-        json.dumps(
-            dict(
-                tie,
-                status="已受理",
-                replies=[{"replied_at": "2024-07-01 12:00:00", "author": "platform", "content": "好"}],
-            )
-        ).encode()
-    )
+    files[4].append(json.dumps(_accepted_with_reply(tie, "2024-07-01 12:00:00", "好")).encode())
     tie2 = dict(tie, complaint_id="TIE2")
-    files[2].append(
-        json.dumps(
-            dict(
-                tie2,
-                status="已受理",
-                replies=[{"replied_at": "2024-07-01 11:00:00", "author": "platform", "content": "a"}],
-            )
-        ).encode()
-    )
+    files[2].append(json.dumps(_accepted_with_reply(tie2, "2024-07-01 11:00:00", "a")).encode())
     files[2].append(json.dumps(dict(tie2, status="已移交")).encode())
     for number, defect in enumerate(DEFECTS):
         files[number % n_files].insert(rng.randrange(len(files[number % n_files]) + 1), defect)

@@ -128,36 +128,19 @@ def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
     )
 
 
+# What ingestion writes, each read by dbt as a source.
+INGESTION_OUTPUTS = {
+    RAW_COMPLAINTS: "Loaded lines of complaint dumps (raw.complaints).",
+    RAW_PLATFORMS: "Loaded lines of platform registries (raw.platforms).",
+    AUDIT_INGESTED_FILES: "One row per landing file with its line counts.",
+    AUDIT_QUARANTINE: "Every line not loaded, with file, line and reason.",
+}
+
+
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(
-            RAW_COMPLAINTS,
-            description="Loaded lines of complaint dumps (raw.complaints).",
-            group_name=INGESTION_GROUP,
-            deps=[LANDING_FILES],
-            kinds={"duckdb"},
-        ),
-        dg.AssetSpec(
-            RAW_PLATFORMS,
-            description="Loaded lines of platform registries (raw.platforms).",
-            group_name=INGESTION_GROUP,
-            deps=[LANDING_FILES],
-            kinds={"duckdb"},
-        ),
-        dg.AssetSpec(
-            AUDIT_INGESTED_FILES,
-            description="One row per landing file with its line counts.",
-            group_name=INGESTION_GROUP,
-            deps=[LANDING_FILES],
-            kinds={"duckdb"},
-        ),
-        dg.AssetSpec(
-            AUDIT_QUARANTINE,
-            description="Every line not loaded, with file, line and reason.",
-            group_name=INGESTION_GROUP,
-            deps=[LANDING_FILES],
-            kinds={"duckdb"},
-        ),
+        dg.AssetSpec(key, description=description, group_name=INGESTION_GROUP, deps=[LANDING_FILES], kinds={"duckdb"})
+        for key, description in INGESTION_OUTPUTS.items()
     ],
     check_specs=CHECK_SPECS,
     pool="warehouse",

@@ -23,6 +23,8 @@ REFERENCE_MONTHS = {
     "拍拍贷": {3, 5, 6, 7, 11, 12},
     "京东金融": {7, 8, 11},
 }
+# The period tables of a year or of H1, in the reference report's order.
+FIRST_HALF_LABELS = ["上半年", "第二季度", "6月", "5月", "4月", "第一季度", "3月", "2月", "1月"]
 REFERENCE_COUNTS = {"分期乐": 18, "支付宝": 14, "来分期": 13, "拍拍贷": 12, "京东金融": 6}
 
 
@@ -340,15 +342,7 @@ def test_demo_writes_a_self_contained_report_a_reader_can_read(demo, tmp_path):
         "9月",
         "8月",
         "7月",
-        "上半年",
-        "第二季度",
-        "6月",
-        "5月",
-        "4月",
-        "第一季度",
-        "3月",
-        "2月",
-        "1月",
+        *FIRST_HALF_LABELS,
     ]
     assert "共获得18次消费评级，其中18次为“不建议下单”" in html_lib.unescape(section)
     cases = re.findall(r"【案例(.)】", section)
@@ -521,17 +515,7 @@ def test_reports_for_a_quarter_a_half_and_every_domain_of_a_month(demo):
     assert tousu_process(data_dir, "report", "--period", "2024-H1").returncode == 0
     half = (data_dir.reports / "2024-H1-金融科技.html").read_text(encoding="utf-8")
     section = platform_section(half, "分期乐")
-    assert re.findall(r"<td>2024年</td><td>([^<]+)</td>", section) == [
-        "上半年",
-        "第二季度",
-        "6月",
-        "5月",
-        "4月",
-        "第一季度",
-        "3月",
-        "2月",
-        "1月",
-    ]
+    assert re.findall(r"<td>2024年</td><td>([^<]+)</td>", section) == FIRST_HALF_LABELS
 
     result = tousu_process(data_dir, "report", "--period", "2024-12", "--domain", "all")
     domains = [
