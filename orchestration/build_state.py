@@ -21,7 +21,7 @@ from pathlib import Path
 
 from orchestration import ledger
 from orchestration.ingestion.landing import scan
-from orchestration.paths import REPO_ROOT, DataDir
+from orchestration.paths import REPO_ROOT, DataDir, file_signature, write_text_atomically
 
 # What a build's result depends on besides the landed lines: the dbt project
 # (models, seeds, macros, tests, snapshots, vars in dbt_project.yml) and the
@@ -44,10 +44,9 @@ def _signature(path: Path) -> str | None:
     """size:mtime of a file, None when absent: any write to the warehouse (a
     purge, a publication, a hand-made change) shows here."""
     try:
-        stat = path.stat()
+        return file_signature(path.stat())
     except FileNotFoundError:
         return None
-    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _warehouse_signature(data_dir: DataDir) -> list:
@@ -57,9 +56,7 @@ def _warehouse_signature(data_dir: DataDir) -> list:
 
 def record_success(data_dir: DataDir, release_id: str) -> None:
     state = {"code": code_fingerprint(), "release": release_id, "warehouse": _warehouse_signature(data_dir)}
-    staged = data_dir.last_build.with_name(f".{data_dir.last_build.name}.tmp")
-    staged.write_text(json.dumps(state), encoding="utf-8")
-    staged.replace(data_dir.last_build)
+    write_text_atomically(data_dir.last_build, json.dumps(state))
 
 
 def forget_success(data_dir: DataDir) -> None:
@@ -79,7 +76,6 @@ def nothing_new(data_dir: DataDir) -> str | None:
     if landing.undecodable:
         return None
     for landing_file in landing.files:
-        stat = landing_file.path.stat()
-        if ingested.get(landing_file.name) != f"{stat.st_size}:{stat.st_mtime_ns}":
+        if ingested.get(landing_file.name) != file_signature(landing_file.path.stat()):
             return None
     return state.get("release")

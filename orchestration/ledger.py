@@ -16,6 +16,8 @@ from pathlib import Path
 
 import duckdb
 
+from orchestration.paths import write_text_atomically
+
 FILE_COLUMNS = (
     "source_file",
     "sha256",
@@ -59,9 +61,7 @@ def read(con: duckdb.DuckDBPyConnection) -> dict:
 
 
 def write(path: Path, ledger: dict) -> None:
-    staged = path.with_name(f".{path.name}.tmp")
-    staged.write_text(json.dumps(ledger, ensure_ascii=False, sort_keys=True), encoding="utf-8")
-    staged.replace(path)
+    write_text_atomically(path, json.dumps(ledger, ensure_ascii=False, sort_keys=True))
 
 
 def load(path: Path) -> dict | None:

@@ -14,6 +14,19 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROFILES_DIR = REPO_ROOT / "dbt_project"
 
 
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write aside, then rename: a reader sees the old file or the new one, never half."""
+    staged = path.with_name(f".{path.name}.tmp")
+    staged.write_text(text, encoding="utf-8")
+    staged.replace(path)
+
+
+def file_signature(stat: os.stat_result) -> str:
+    """`size:mtime_ns`: how the ledger snapshot, the landing sensor and the
+    nothing-new check tell a file unchanged without reading it."""
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 @dataclass(frozen=True)
 class DataDir:
     root: Path

@@ -24,6 +24,7 @@ from orchestration import ledger
 from orchestration.assets.ingestion import LANDING_FILES
 from orchestration.ingestion.landing import scan
 from orchestration.jobs import build_job
+from orchestration.paths import file_signature
 from orchestration.resources import TousuDataDirResource
 
 SETTLE_SECONDS_ENV = "TOUSU_LANDING_SETTLE_SECONDS"
@@ -41,7 +42,7 @@ def settled_files(landing: Path, now: float, settle: float) -> dict[str, str]:
     for landing_file in scan(landing).files:
         stat = landing_file.path.stat()
         if now - stat.st_mtime >= settle:
-            signatures[landing_file.name] = f"{stat.st_size}:{stat.st_mtime_ns}"
+            signatures[landing_file.name] = file_signature(stat)
     return signatures
 
 

@@ -3,8 +3,9 @@
 The generator writes into a private folder beside the target first; only when
 none of its file names exists in the target (or `force` allows it) are they
 moved in, each with one rename. A file the warehouse of this data directory
-has ingested is never overwritten, `force` or not: landed files never change,
-and the next build would refuse it under its old name.
+has ingested (by its ledger snapshot, so a running build is no obstacle) is
+never overwritten, `force` or not: landed files never change, and the next
+build would refuse it under its old name.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import duckdb
-
+from orchestration import ledger
 from orchestration.paths import DataDir
 
 SHOWN_NAMES = 10
@@ -39,17 +39,12 @@ def staging_folder(out_dir: Path) -> Iterator[Path]:
 
 def ingested_names(out_dir: Path, data_dir: DataDir) -> set[str]:
     """Names the warehouse has ingested, when `out_dir` is its landing zone."""
-    if out_dir.resolve() != data_dir.landing.resolve() or not data_dir.warehouse.exists():
+    if out_dir.resolve() != data_dir.landing.resolve():
         return set()
-    try:
-        with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
-            return {row[0] for row in con.execute("SELECT source_file FROM audit.ingested_files").fetchall()}
-    except duckdb.CatalogException:
-        return set()  # nothing ingested yet
-    except duckdb.IOException as error:
-        raise WouldOverwrite(
-            f"cannot read the ledger of {data_dir.warehouse} (a build is running?): {error}; nothing was written"
-        ) from None
+    found = ledger.current(data_dir.warehouse, data_dir.ledger_snapshot)
+    if found is None and data_dir.warehouse.exists():
+        raise WouldOverwrite(f"cannot read the ledger of {data_dir.warehouse}; nothing was written")
+    return {row["source_file"] for row in (found or {}).get("files", [])}
 
 
 def place(staged: Path, names: list[str], out_dir: Path, force: bool, ingested: Callable[[], set[str]]) -> None:

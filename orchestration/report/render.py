@@ -7,6 +7,7 @@ from pathlib import Path
 
 import jinja2
 
+from orchestration.paths import write_text_atomically
 from orchestration.report import charts
 from orchestration.report.data import PlatformSection, ReportData, load
 
@@ -149,7 +150,5 @@ def write_report(serving_db: Path, reports_dir: Path, period_key: str, domain: s
     html = render(load(serving_db, period_key, domain))
     reports_dir.mkdir(parents=True, exist_ok=True)
     target = reports_dir / f"{period_key}-{domain}.html"
-    staged = target.with_name(f".{target.name}.tmp")
-    staged.write_text(html, encoding="utf-8")
-    staged.replace(target)
+    write_text_atomically(target, html)
     return target
