@@ -115,7 +115,7 @@ def _build(data_dir: DataDir, verbose: bool, full_refresh: bool = False, progres
             f"serving release {release} stays"
         )
         return
-    from orchestration.build import run_build
+    from orchestration.runner import run_build
 
     outcome = run_build(data_dir, verbose=verbose, full_refresh=full_refresh, progress=progress)
     ingestion = outcome.materialized.get("raw/complaints", {})
@@ -382,13 +382,14 @@ def _cmd_demo(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     from orchestration.generate import DEFAULT_COMPLAINTS, DEFAULT_SEED, DEFAULT_YEAR
-    from orchestration.ingestion.schema import DOMAINS
     from orchestration.periods import PERIOD_KEY_FORMS, period_key, year_number
+    from orchestration.reference import domains
 
+    domain_names = domains()
     top = argparse.ArgumentParser(
         prog="tousu",
         description="Consumer-complaint warehouse. Data lives in $TOUSU_DATA_DIR (default ./data).",
-        epilog=f"Domains: {' '.join(DOMAINS)} (boards also take {OVERALL}). "
+        epilog=f"Domains: {' '.join(domain_names)} (boards also take {OVERALL}). "
         f"Period keys: {PERIOD_KEY_FORMS}. The contract: docs/spec.md; exit codes: README.md.",
     )
     commands = top.add_subparsers(dest="command", required=True)
@@ -447,9 +448,9 @@ def parser() -> argparse.ArgumentParser:
     board.add_argument(
         "--domain",
         default="金融科技",
-        choices=(*DOMAINS, OVERALL),
+        choices=(*domain_names, OVERALL),
         metavar="DOMAIN",
-        help=f"one of {' '.join(DOMAINS)}, or {OVERALL} (all platforms: the complaint board only) (default 金融科技)",
+        help=f"one of {' '.join(domain_names)}, or {OVERALL} (all platforms: the complaint board only) (default 金融科技)",
     )
     board.add_argument("--period", type=period_key, help=f"period key: {PERIOD_KEY_FORMS} (default: the latest year)")
     board.add_argument(
@@ -468,9 +469,9 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--domain",
         default="金融科技",
-        choices=(*DOMAINS, ALL_DOMAINS),
+        choices=(*domain_names, ALL_DOMAINS),
         metavar="DOMAIN",
-        help=f"one of {' '.join(DOMAINS)}, or {ALL_DOMAINS} for one report per domain "
+        help=f"one of {' '.join(domain_names)}, or {ALL_DOMAINS} for one report per domain "
         "rated in the period (default 金融科技)",
     )
     report.set_defaults(func=_cmd_report)

@@ -1,21 +1,27 @@
-"""Jobs and schedules: the nightly build, and publication by month."""
+"""Jobs and schedules: the nightly build, and publication by month.
+
+Jobs select assets by key and group (orchestration/assets/keys.py), never by
+importing them: the in-process runner imports this module for the job names
+before dbt's manifest is prepared, and the serving asset imports it too.
+"""
 
 import dagster as dg
 
-from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
-from orchestration.assets.serving import serving_marts
-from orchestration.build import BUILD_JOB_NAME
+from orchestration.assets.keys import INGESTION_GROUP, PUBLISHED_RATINGS, SERVING_MARTS
 from orchestration.build_state import nothing_new
 from orchestration.resources import TousuDataDirResource
 
-PUBLISH_JOB_NAME = "publish_ratings"
+BUILD_JOB_NAME = "build_warehouse"
 REFRESH_JOB_NAME = "refresh_warehouse"
+PUBLISH_JOB_NAME = "publish_ratings"
+
+PUBLICATION = dg.AssetSelection.assets(PUBLISHED_RATINGS)
 
 # Ingest landing files, dbt build with tests, refresh serving: everything but
 # publication, which only ever runs on purpose.
 build_job = dg.define_asset_job(
     BUILD_JOB_NAME,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.assets(tousu_publication),
+    selection=dg.AssetSelection.all() - PUBLICATION,
     description="Ingest new landing files, run dbt build with its tests, refresh serving/.",
 )
 
@@ -23,14 +29,14 @@ build_job = dg.define_asset_job(
 # tables as they are (`tousu purge` runs it as a full refresh after deleting).
 refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.assets(tousu_dbt_models, serving_marts),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(INGESTION_GROUP) - PUBLICATION,
     description="dbt build (with tests) and a serving release from the raw tables as they are; no ingestion.",
 )
 
 # Publication, then a serving release, so BI sees what was just published.
 publish_job = dg.define_asset_job(
     PUBLISH_JOB_NAME,
-    selection=dg.AssetSelection.assets(tousu_publication, serving_marts),
+    selection=PUBLICATION | dg.AssetSelection.assets(SERVING_MARTS),
     description="Freeze the ratings of every period ending in the month into "
     "marts.published_ratings, then refresh serving/.",
 )

@@ -61,13 +61,9 @@ def ensure_manifest() -> Path:
     return Path(tousu_dbt_project.manifest_path)
 
 
-# dbt reads it (dbt_project/macros/data_tests_on_changes.sql): what a data test's
-# record of the rows it passed on is valid for.
-PROJECT_HASH_ENV = "TOUSU_DBT_PROJECT_HASH"
-
-
 def project_hash(manifest_path: Path) -> str:
-    """A hash of every node's and macro's checksum in the manifest: any change
+    """The dbt var `project_hash`: what a data test's record of the rows it
+    passed on is valid for (dbt_project/macros/data_tests_on_changes.sql). A hash of every node's and macro's checksum in the manifest: any change
     to a model, a test, a seed or a macro (dbt's own included) gives another,
     and the data tests that check only changed rows check every row again."""
     manifest = json.loads(Path(manifest_path).read_text())

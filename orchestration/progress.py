@@ -1,6 +1,6 @@
 """Where a long build is, shown while it runs.
 
-A build's Dagster and dbt output goes to its log file (orchestration/build.py).
+A build's Dagster and dbt output goes to its log file (orchestration/runner.py).
 On its way there it passes through `ProgressTee`, which reads the few lines that
 say how far the build is — ingestion's "ingested N of M files, L lines", dbt's
 "K of T OK|PASS|…" per node, the step each line comes from — and shows them:

@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from orchestration.build import BuildOutcome, run_writer_job
+from orchestration.assets.keys import PUBLICATION_ASSET_NAME
+from orchestration.jobs import PUBLISH_JOB_NAME
 from orchestration.paths import DataDir
+from orchestration.runner import BuildOutcome, run_writer_job
 from orchestration.warehouse.writer import hold_writer
 
 # Periods close at midnight in the platforms' time zone (SPEC: local dates).
@@ -70,8 +72,6 @@ def publish_period(
 ) -> Publication:
     """Publish `period_key` if it has ended; the writer lock is held from the
     first read to the last, so nothing changes the ratings in between."""
-    from orchestration.assets.dbt import tousu_publication
-    from orchestration.jobs import PUBLISH_JOB_NAME
 
     today = today or dt.datetime.now(LOCAL_TZ).date()
     with hold_writer(data_dir.root):
@@ -79,7 +79,7 @@ def publish_period(
         if period_end >= today:
             raise CannotPublish(f"period {period_key} ends on {period_end}: only ended periods can be published")
         partition = period_end.strftime("%Y-%m")
-        run_config = {"ops": {tousu_publication.op.name: {"config": {"period_key": period_key}}}}
+        run_config = {"ops": {PUBLICATION_ASSET_NAME: {"config": {"period_key": period_key}}}}
         outcome = run_writer_job(
             data_dir, PUBLISH_JOB_NAME, run_config, partition_key=partition, verbose=verbose, log_name="publish"
         )

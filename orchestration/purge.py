@@ -17,8 +17,10 @@ import re
 from dataclasses import dataclass, field
 
 from orchestration import ledger
-from orchestration.build import BuildOutcome, run_writer_job
+from orchestration.assets.keys import DBT_ASSET_NAME
+from orchestration.jobs import REFRESH_JOB_NAME
 from orchestration.paths import DataDir
+from orchestration.runner import BuildOutcome, run_writer_job
 from orchestration.warehouse import serving
 from orchestration.warehouse.connection import connect
 from orchestration.warehouse.writer import hold_writer
@@ -63,9 +65,7 @@ def _delete_lines(con, complaint_id: str, now: dt.datetime) -> tuple[list[tuple]
 def purge_complaints(data_dir: DataDir, complaint_ids: list[str], verbose: bool = False) -> PurgeResult:
     """Delete, rebuild, re-serve; all under the writer lock. The deletion is one
     transaction: either every line of every id goes, or none does."""
-    from orchestration.assets.dbt import DBT_ASSET_NAME
     from orchestration.ingestion.run import ensure_schema
-    from orchestration.jobs import REFRESH_JOB_NAME
 
     ids = [complaint_id.strip() for complaint_id in complaint_ids]
     result = PurgeResult(ids)

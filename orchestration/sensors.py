@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration import ledger
-from orchestration.assets.ingestion import LANDING_FILES
+from orchestration.assets.keys import LANDING_FILES
 from orchestration.ingestion.landing import scan
 from orchestration.jobs import build_job
 from orchestration.paths import file_signature

@@ -15,10 +15,10 @@
 {%- endmacro %}
 
 {#- What the recorded times are valid for: the dbt project tousu's orchestration
-    built (a hash of every node and macro in its manifest). A changed model or
-    macro, or dbt run by hand (no hash), tests every row again. -#}
+    built (var project_hash, a hash of every node and macro in its manifest). A
+    changed model or macro, or dbt run by hand (no hash), tests every row again. -#}
 {% macro project_hash() -%}
-    {{- return(env_var('TOUSU_DBT_PROJECT_HASH', '')) -}}
+    {{- return(var('project_hash') or '') -}}
 {%- endmacro %}
 
 {#- dbt's own `get_where_subquery` (the relation a generic test reads), plus the

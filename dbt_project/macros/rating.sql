@@ -30,8 +30,3 @@
         when 'recommended' then '建议下单'
     end
 {%- endmacro %}
-
-{#- Statuses meaning the complaint was transferred to the platform (有效投诉). -#}
-{% macro transferred_statuses() -%}
-    ('已移交', '已受理', '已评价')
-{%- endmacro %}

@@ -6,21 +6,21 @@ partitioned by month, built only to publish).
 """
 
 import json
-import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
+from orchestration.assets.keys import DBT_ASSET_NAME, PUBLICATION_ASSET_NAME, PUBLICATION_MODEL
+from orchestration.dbt_runs import prepare_invocation
 from orchestration.failpoints import failpoint
-from orchestration.manifest import PROJECT_HASH_ENV, project_hash
+from orchestration.manifest import project_hash
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.version import code_version
 
-DBT_ASSET_NAME = "tousu_dbt_models"
-PUBLICATION_MODEL = "published_ratings"
 # Ratings are published per month in the platforms' time zone (SPEC: local
 # dates are Asia/Shanghai). end_offset=0: only months that have ended exist.
 publication_partitions = dg.MonthlyPartitionsDefinition(
@@ -51,6 +51,12 @@ translator = TousuDbtTranslator(
 )
 
 
+def dbt_invocation_dir(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource) -> Path:
+    """A fresh folder in the data directory's logs/dbt/ for this invocation's
+    artifacts, started from the step's last parse state (orchestration/dbt_runs.py)."""
+    return prepare_invocation(data_dir.paths().dbt_runs, context.op_execution_context.op.name, context.run.run_id)
+
+
 class DbtBuildConfig(dg.Config):
     # Rebuild incremental models from every raw line (`tousu build --full-refresh`).
     # published_ratings is never rebuilt: it is configured full_refresh=false.
@@ -74,10 +80,11 @@ def tousu_dbt_models(
 ):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt()
-    # Data tests that passed on this project's code check only changed rows.
-    os.environ[PROJECT_HASH_ENV] = project_hash(tousu_dbt_project.manifest_path)
-    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
-    for event in dbt.cli(args, context=context, target_path=data_dir.dbt_target(context)).stream():
+    # Data tests that passed on this project's code check only changed rows: the
+    # var says which code that is (dbt_project/macros/data_tests_on_changes.sql).
+    dbt_vars = {"project_hash": project_hash(tousu_dbt_project.manifest_path)}
+    args = ["build", "--vars", json.dumps(dbt_vars), *(["--full-refresh"] if config.full_refresh else [])]
+    for event in dbt.cli(args, context=context, target_path=dbt_invocation_dir(context, data_dir)).stream():
         yield event
         if isinstance(event, dg.Output):
             failpoint(f"dbt:after:{event.output_name}")
@@ -94,7 +101,7 @@ class PublicationConfig(dg.Config):
     project=tousu_dbt_project,
     dagster_dbt_translator=translator,
     select=PUBLICATION_MODEL,
-    name="tousu_publication",
+    name=PUBLICATION_ASSET_NAME,
     partitions_def=publication_partitions,
     # A backfill of many months is one run and one dbt invocation.
     backfill_policy=dg.BackfillPolicy.single_run(),
@@ -113,7 +120,7 @@ def tousu_publication(
     dbt_vars = publication_vars(context.partition_time_window, config.period_key)
     context.log.info(f"publishing with dbt vars {dbt_vars}")
     yield from dbt.cli(
-        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=data_dir.dbt_target(context)
+        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=dbt_invocation_dir(context, data_dir)
     ).stream()
 
 

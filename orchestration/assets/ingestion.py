@@ -8,24 +8,22 @@ import dagster as dg
 from orchestration import ledger
 from orchestration.assets.ingestion_checks import (
     FRESHNESS_CHECK,
-    RECONCILIATION_CHECK,
     check_freshness,
     freshness_policies,
-    reconcile,
+)
+from orchestration.assets.keys import (
+    AUDIT_INGESTED_FILES,
+    AUDIT_PURGED_LINES,
+    AUDIT_QUARANTINE,
+    INGESTION_GROUP,
+    LANDING_FILES,
+    RAW_COMPLAINTS,
+    RAW_PLATFORMS,
 )
 from orchestration.build_state import forget_success
 from orchestration.ingestion.run import IngestionReport, ingest_landing
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
-
-LANDING_FILES = dg.AssetKey(["landing", "files"])
-RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
-RAW_PLATFORMS = dg.AssetKey(["raw", "platforms"])
-AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
-AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
-AUDIT_PURGED_LINES = dg.AssetKey(["audit", "purged_lines"])
-
-INGESTION_GROUP = "ingestion"
 
 # The landing zone, where the graph begins: written by the platforms, never by
 # tousu; the landing sensor records what it sees there as observations.
@@ -51,20 +49,12 @@ FRESHNESS_POLICIES = [policy for policy in freshness_policies() if policy.asset_
 
 CHECK_SPECS = [
     dg.AssetCheckSpec(
-        RECONCILIATION_CHECK,
-        asset=AUDIT_INGESTED_FILES,
-        description="Each file loaded in this run: lines = loaded + quarantined + blank, and the "
-        "raw and quarantine tables hold exactly the ledger's counts for it.",
-    ),
-    *(
-        dg.AssetCheckSpec(
-            FRESHNESS_CHECK,
-            asset=policy.asset_key,
-            description=f"Newest {policy.loaded_at_field} of {policy.table} is younger than the dbt "
-            f"source's freshness (warn after {policy.warn_after}, error after {policy.error_after}).",
-        )
-        for policy in FRESHNESS_POLICIES
-    ),
+        FRESHNESS_CHECK,
+        asset=policy.asset_key,
+        description=f"Newest {policy.loaded_at_field} of {policy.table} is younger than the dbt "
+        f"source's freshness (warn after {policy.warn_after}, error after {policy.error_after}).",
+    )
+    for policy in FRESHNESS_POLICIES
 ]
 
 
@@ -159,10 +149,8 @@ def landing_ingestion(
     with connect(paths.warehouse) as con:
         report = ingest_landing(con, paths.landing, progress=progress)
         ledger.write(paths.ledger_snapshot, ledger.read(con))
-        loaded_now = [f.source_file for f in report.of("loaded")]
-        checks = [reconcile(con, loaded_now, AUDIT_INGESTED_FILES)]
         now = dt.datetime.now(dt.UTC)
-        checks += [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
+        checks = [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
     for outcome in report.files:
         log = context.log.error if outcome.status == "failed" else context.log.info
         log(

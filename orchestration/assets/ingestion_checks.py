@@ -1,5 +1,6 @@
-"""Checks that ingestion runs on what it just wrote: per-file reconciliation,
-and source freshness with the thresholds the dbt sources declare."""
+"""The check ingestion runs on what it just wrote: source freshness, with the
+thresholds the dbt sources declare. (The ledger's reconciliation is one dbt
+test, `assert_every_landed_line_accounted_for`, run by every build.)"""
 
 from __future__ import annotations
 
@@ -11,64 +12,7 @@ from dagster_dbt.dbt_manifest import read_manifest_path
 
 from orchestration.project import tousu_dbt_project
 
-RECONCILIATION_CHECK = "every_line_accounted_for"
 FRESHNESS_CHECK = "source_freshness"
-
-# One row per file loaded in this run whose counts disagree: the ledger's counts
-# beside what the raw and quarantine tables hold for it (purged lines counted).
-RECONCILE_SQL = """
-WITH ledger AS (
-    SELECT source_file, kind, n_lines, n_loaded, n_quarantined, n_blank
-    FROM audit.ingested_files
-    WHERE status = 'loaded' AND source_file IN (SELECT unnest($files::VARCHAR[]))
-),
-raw_lines AS (
-    SELECT source_file, count(*) AS n FROM raw.complaints
-    WHERE source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
-    UNION ALL
-    SELECT source_file, count(*) FROM raw.platforms
-    WHERE source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
-    UNION ALL
-    SELECT source_file, count(*) FROM audit.purged_lines
-    WHERE layer = 'raw' AND source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
-),
-quarantined AS (
-    SELECT source_file, count(*) AS n FROM audit.quarantine
-    WHERE source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
-    UNION ALL
-    SELECT source_file, count(*) FROM audit.purged_lines
-    WHERE layer = 'quarantine' AND source_file IN (SELECT source_file FROM ledger) GROUP BY ALL
-)
-SELECT
-    ledger.source_file, ledger.n_lines, ledger.n_loaded, ledger.n_quarantined, ledger.n_blank,
-    coalesce(raw_counts.n, 0)        AS n_in_raw,
-    coalesce(quarantine_counts.n, 0) AS n_in_quarantine
-FROM ledger
-LEFT JOIN (SELECT source_file, sum(n) AS n FROM raw_lines GROUP BY ALL) AS raw_counts USING (source_file)
-LEFT JOIN (SELECT source_file, sum(n) AS n FROM quarantined GROUP BY ALL) AS quarantine_counts USING (source_file)
-WHERE ledger.n_lines <> ledger.n_loaded + ledger.n_quarantined + ledger.n_blank
-   OR coalesce(raw_counts.n, 0) <> ledger.n_loaded
-   OR coalesce(quarantine_counts.n, 0) <> ledger.n_quarantined
-ORDER BY ledger.source_file
-"""
-
-
-def reconcile(con, files: list[str], asset_key: dg.AssetKey) -> dg.AssetCheckResult:
-    """Pass when every file loaded in this run has lines = loaded + quarantined +
-    blank, and raw/quarantine hold exactly those counts."""
-    columns = ["source_file", "n_lines", "n_loaded", "n_quarantined", "n_blank", "n_in_raw", "n_in_quarantine"]
-    mismatches = [
-        dict(zip(columns, row, strict=True)) for row in con.execute(RECONCILE_SQL, {"files": files}).fetchall()
-    ]
-    return dg.AssetCheckResult(
-        asset_key=asset_key,
-        check_name=RECONCILIATION_CHECK,
-        passed=not mismatches,
-        metadata={
-            "files_checked": len(files),
-            "mismatched_files": dg.MetadataValue.json(mismatches),
-        },
-    )
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 import dagster as dg
 
 from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
-from orchestration.build import BUILD_JOB_NAME
+from orchestration.assets.keys import SERVING_GROUP, SERVING_MARTS
 from orchestration.build_state import record_success
+from orchestration.jobs import BUILD_JOB_NAME
 from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
 from orchestration.warehouse import serving
 
@@ -16,9 +17,9 @@ SERVED_MART_KEYS = sorted(
 
 
 @dg.asset(
-    key=["serving", "marts"],
+    key=SERVING_MARTS,
     deps=SERVED_MART_KEYS,
-    group_name="serving",
+    group_name=SERVING_GROUP,
     pool="warehouse",
     description="Every table of schema marts, published for BI as one atomic release.",
 )

@@ -12,13 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from orchestration.ingestion.schema import (
-    DOMAINS,
-    REPLY_AUTHORS,
-    STATUSES,
-    TRANSFERRED_STATUSES,
-    sql_list,
-)
+from orchestration.reference import domains, rated_statuses, reply_authors, sql_list, statuses
 
 # Top-level fields in the order they are extracted (list index = position + 1).
 FIELDS = (
@@ -225,8 +219,8 @@ SELECT source_file, line_no, line, is_blank, s, t,
             THEN 'implausible_timestamp:submitted_at'
         WHEN transferred_ts NOT BETWEEN $earliest_plausible AND $latest_plausible
             THEN 'implausible_timestamp:transferred_at'
-        WHEN NOT coalesce(status IN {sql_list(STATUSES)}, false) THEN 'invalid_status'
-        WHEN NOT coalesce(domain IN {sql_list(DOMAINS)}, false) THEN 'unknown_domain'
+        WHEN NOT coalesce(status IN {sql_list(statuses())}, false) THEN 'invalid_status'
+        WHEN NOT coalesce(domain IN {sql_list(domains())}, false) THEN 'unknown_domain'
         WHEN coalesce(amount_type, 'NULL') <> 'NULL' AND tousu_amount(amount) IS NULL
             THEN 'invalid_amount'
         WHEN coalesce(evaluation_type, 'NULL') NOT IN ('NULL', 'OBJECT') THEN 'invalid_score'
@@ -245,9 +239,9 @@ SELECT source_file, line_no, line, is_blank, s, t,
             THEN 'invalid_reply'
         WHEN NOT coalesce(list_bool_and(list_transform(reply_list, lambda r:
                 tousu_local_ts(r.replied_at) IS NOT NULL
-                AND coalesce(r.author IN {sql_list(REPLY_AUTHORS)}, false))), true)
+                AND coalesce(r.author IN {sql_list(reply_authors())}, false))), true)
             THEN 'invalid_reply'
-        WHEN status IN {sql_list(TRANSFERRED_STATUSES)} AND transferred_ts IS NULL
+        WHEN status IN {sql_list(rated_statuses())} AND transferred_ts IS NULL
             THEN 'missing_transferred_at'
         WHEN transferred_ts < submitted_ts THEN 'transfer_before_submit'
         WHEN coalesce(list_bool_or(list_transform(reply_list, lambda r:

@@ -13,7 +13,7 @@ from collections import Counter
 
 import pyarrow as pa
 
-from orchestration.ingestion.schema import DOMAINS, sql_list
+from orchestration.reference import domains, sql_list
 
 COLUMNS = (
     "platform",
@@ -118,7 +118,7 @@ SELECT *,
         WHEN n_fields <> $n_columns THEN 'wrong_column_count'
         WHEN tousu_is_blank(platform) THEN 'missing_field:platform'
         WHEN tousu_is_blank(domain) THEN 'missing_field:domain'
-        WHEN tousu_trim(domain) NOT IN {sql_list(DOMAINS)} THEN 'unknown_domain'
+        WHEN tousu_trim(domain) NOT IN {sql_list(domains())} THEN 'unknown_domain'
         WHEN {_bad_date("onboarded_at")} THEN 'invalid_date:onboarded_at'
         WHEN {_bad_date("offboarded_at")} THEN 'invalid_date:offboarded_at'
         WHEN NOT coalesce(tousu_trim(after_sales_contact) IN ('是', '否'), false)

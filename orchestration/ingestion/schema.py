@@ -80,23 +80,3 @@ CREATE TABLE IF NOT EXISTS audit.ingested_files (
 ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS size_bytes BIGINT;
 ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS mtime_ns BIGINT;
 """
-
-DOMAINS = (
-    "金融科技",
-    "数字零售",
-    "数字生活",
-    "数字健康",
-    "数字教育",
-    "跨境电商",
-    "产业电商",
-    "物流科技",
-    "其他",
-)
-STATUSES = ("未审核", "已驳回", "已撤回", "已移交", "已受理", "已评价")
-# Statuses that mean the complaint was transferred to the platform (有效投诉).
-TRANSFERRED_STATUSES = ("已移交", "已受理", "已评价")
-REPLY_AUTHORS = ("platform", "mediator", "user")
-
-
-def sql_list(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"

@@ -8,8 +8,8 @@ import dagster as dg
 
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
+from orchestration.dbt_runs import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.manifest import project_hash
-from orchestration.resources import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.version import code_version
 
 NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)

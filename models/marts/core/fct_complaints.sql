@@ -51,7 +51,9 @@ select
     industry,
     problem_type,
     status,
-    status in {{ transferred_statuses() }}              as is_rated,
+    status in (
+        select status from {{ ref('complaint_statuses') }} where is_rated
+    )                                                   as is_rated,
     submitted_at,
     submitted_at::date                                  as submitted_date,
     updated_at,

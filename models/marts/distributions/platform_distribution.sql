@@ -5,13 +5,13 @@ with
 
 monthly as (
 
-    select * from {{ ref('int_complaint_dimensions_monthly') }}
+    select * from {{ ref('fct_complaint_dimension_months') }}
 
 ),
 
 period_months as (
 
-    select * from {{ ref('int_rated_period_months') }}
+    select * from {{ ref('dim_period_months') }}
 
 ),
 

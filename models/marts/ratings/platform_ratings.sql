@@ -5,13 +5,13 @@ with
 
 monthly_stats as (
 
-    select * from {{ ref('int_platform_monthly_stats') }}
+    select * from {{ ref('fct_platform_months') }}
 
 ),
 
 period_months as (
 
-    select * from {{ ref('int_rated_period_months') }}
+    select * from {{ ref('dim_period_months') }}
 
 ),
 
@@ -36,8 +36,7 @@ period_stats as (
         period_months.period_key,
         sum(monthly_stats.n_complaints)            as n_complaints,
         sum(monthly_stats.n_replied)               as n_replied,
-        sum(monthly_stats.n_replied_within_72h)    as n_replied_within_72h,
-        sum(monthly_stats.n_replied_within_120h)   as n_replied_within_120h,
+        sum(monthly_stats.timeliness_sum)          as timeliness_sum,
         sum(monthly_stats.n_scored)                as n_scored,
         sum(monthly_stats.score_sum)               as score_sum
     from monthly_stats
@@ -51,8 +50,7 @@ metrics as (
     select
         period_stats.*,
         n_replied::double / n_complaints                                    as reply_rate,
-        (n_replied_within_72h * 1.0 + n_replied_within_120h * 0.6) / n_complaints
-                                                                            as timeliness,
+        timeliness_sum / n_complaints                                       as timeliness,
         case when n_scored > 0 then score_sum / n_scored else 0.0 end       as satisfaction
     from period_stats
 

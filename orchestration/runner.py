@@ -1,4 +1,5 @@
-"""Run the whole build (ingest → dbt build with tests → serving) through Dagster, in process."""
+"""The in-process runner: the CLI's build, refresh, publish and purge run their
+Dagster job here, holding the writer lock, with the run's output in a log file."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.assets.keys import DBT_ASSET_NAME
+from orchestration.jobs import BUILD_JOB_NAME
 from orchestration.paths import DATA_DIR_ENV, DataDir
 from orchestration.progress import BuildProgress, ProgressTee
 from orchestration.warehouse.writer import hold_writer
-
-BUILD_JOB_NAME = "build_warehouse"
 
 
 @dataclass
@@ -70,8 +71,6 @@ def run_build(
     """Ingest, dbt build, serving: one writer at a time per data directory (a
     second build raises WarehouseBusy at once, before touching anything).
     `full_refresh` rebuilds the incremental models from every raw line."""
-    from orchestration.assets.dbt import DBT_ASSET_NAME
-
     run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": full_refresh}}}}
     return run_writer_job(data_dir, BUILD_JOB_NAME, run_config, verbose=verbose, log_name="build", progress=progress)
 
@@ -117,7 +116,7 @@ def _run_job(
     from orchestration.manifest import ensure_manifest
 
     ensure_manifest()
-    from orchestration.definitions import defs  # after the manifest exists
+    from orchestration.definitions import defs  # the dbt assets read the manifest when imported
 
     job = defs.resolve_job_def(job_name)
     with _instance(data_dir) as instance:

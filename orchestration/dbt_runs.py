@@ -1,0 +1,52 @@
+"""Where each dbt invocation keeps its artifacts: `logs/dbt/<step>-<run>/` in
+the data directory, beside the build logs, the newest DBT_RUNS_KEPT kept.
+
+dagster-dbt's default is a new folder under the project's target/ per run,
+which only grows and mixes every data directory's runs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+DBT_RUNS_KEPT = 20
+PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+
+
+def invocation_dir(runs: Path, step: str, run_id: str) -> Path:
+    """The artifacts folder of one step's dbt invocation in one run."""
+    return runs / f"{step}-{run_id[:8]}"
+
+
+def keep_newest(folder: Path, keep: int) -> None:
+    """Delete all but the `keep` most recently modified entries of `folder`."""
+    entries = sorted(folder.iterdir(), key=lambda path: path.stat().st_mtime)
+    for stale in entries[: max(0, len(entries) - keep)]:
+        shutil.rmtree(stale, ignore_errors=True)
+
+
+def seed_partial_parse(runs: Path, step: str, target: Path) -> None:
+    """Start `target` with the partial-parse state of this step's newest earlier
+    invocation in the same data directory.
+
+    dbt's state records the profile, whose path follows TOUSU_DATA_DIR, so the
+    state `make manifest` leaves in the project's target/ is stale for every data
+    directory but the default one, and dbt would parse the whole project again on
+    every build. dbt still checks the seeded state (versions, files, vars,
+    profile) and parses again whatever changed."""
+    earlier = [path / PARTIAL_PARSE_FILE for path in runs.glob(f"{step}-*") if (path / PARTIAL_PARSE_FILE).exists()]
+    if not earlier:
+        return  # dagster-dbt seeds from the project's target/ instead
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(max(earlier, key=lambda path: path.stat().st_mtime), target / PARTIAL_PARSE_FILE)
+
+
+def prepare_invocation(runs: Path, step: str, run_id: str) -> Path:
+    """Make room for one more invocation (older ones pruned), start it from the
+    step's last parse state, and return its folder for dbt's --target-path."""
+    runs.mkdir(parents=True, exist_ok=True)
+    keep_newest(runs, DBT_RUNS_KEPT - 1)
+    target = invocation_dir(runs, step, run_id)
+    seed_partial_parse(runs, step, target)
+    return target
