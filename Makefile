@@ -31,13 +31,17 @@ browser: ## headless Chromium and CJK fonts (Debian packages) for the report tes
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
-lint: $(VENV)/.installed ## ruff: lint rules and formatting of every Python file (pyproject.toml [tool.ruff])
+SQL_PATHS := models dbt_project/tests dbt_project/snapshots
+
+lint: $(VENV)/.installed ## ruff (Python: pyproject.toml [tool.ruff]) and sqlfluff (dbt SQL: .sqlfluff)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint $(SQL_PATHS)
 
-format: $(VENV)/.installed ## apply ruff's formatting and safe fixes
+format: $(VENV)/.installed ## apply ruff's formatting and safe fixes, and sqlfluff's fixes
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+	$(BIN)/sqlfluff fix $(SQL_PATHS)
 
 test: install browser ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
 	$(BIN)/pytest

@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orchestration import reference
 from orchestration.warehouse import sql_functions
 
 FLOOR_SQL = Path(__file__).with_name("floor.sql")
@@ -50,7 +51,14 @@ def monthly_ratings(landing: Path, out: Path) -> None:
     query = FLOOR_SQL.read_text(encoding="utf-8")
     con.execute(
         f"COPY ({query}) TO '{out}' (FORMAT parquet)",
-        {"complaint_files": str(landing / "complaints-*.jsonl*")},
+        {
+            "complaint_files": str(landing / "complaints-*.jsonl*"),
+            # the contract's enumerations, from the seeds that define them
+            "statuses": list(reference.statuses()),
+            "rated_statuses": list(reference.rated_statuses()),
+            "domains": list(reference.domains()),
+            "reply_authors": list(reference.reply_authors()),
+        },
     )
 
 

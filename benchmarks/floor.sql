@@ -35,13 +35,13 @@ valid AS (
     SELECT * FROM typed
     WHERE complaint_id IS NOT NULL AND trim(platform) <> ''
       AND updated_ts IS NOT NULL AND submitted_ts IS NOT NULL
-      AND status IN ('未审核', '已驳回', '已撤回', '已移交', '已受理', '已评价')
-      AND domain IN ('金融科技', '数字零售', '数字生活', '数字健康', '数字教育', '跨境电商', '产业电商', '物流科技', '其他')
+      AND list_contains($statuses, status)
+      AND list_contains($domains, domain)
       AND (amount IS NULL OR amount_value >= 0)
       AND (evaluation IS NULL OR score BETWEEN 0 AND 10)
-      AND list_bool_and(list_transform(authors, lambda a: a IN ('platform', 'mediator', 'user'))) IS NOT false
+      AND list_bool_and(list_transform(authors, lambda a: list_contains($reply_authors, a))) IS NOT false
       AND list_bool_and(list_transform(reply_ts, lambda t: t IS NOT NULL)) IS NOT false
-      AND (status NOT IN ('已移交', '已受理', '已评价') OR transferred_ts IS NOT NULL)
+      AND (NOT list_contains($rated_statuses, status) OR transferred_ts IS NOT NULL)
       AND (transferred_ts IS NULL OR transferred_ts >= submitted_ts)
       AND NOT coalesce(list_bool_or(list_transform(list_zip(authors, reply_ts),
               lambda r: r[1] = 'platform' AND r[2] < transferred_ts)), false)
@@ -57,7 +57,7 @@ rated AS (
          WHERE r[1] = 'platform' AND NOT regexp_full_match(coalesce(r[3], ''), '[\s\x{3000}]*')) AS first_reply_ts,
         c.transferred_ts, c.score
     FROM current_state
-    WHERE c.status IN ('已移交', '已受理', '已评价')
+    WHERE list_contains($rated_statuses, c.status)
 ),
 scored AS (
     SELECT *,

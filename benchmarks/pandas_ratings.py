@@ -22,10 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-STATUSES = {"未审核", "已驳回", "已撤回", "已移交", "已受理", "已评价"}
-TRANSFERRED = {"已移交", "已受理", "已评价"}
-DOMAINS = {"金融科技", "数字零售", "数字生活", "数字健康", "数字教育", "跨境电商", "产业电商", "物流科技", "其他"}
-AUTHORS = {"platform", "mediator", "user"}
+from orchestration import reference
+
+# The contract's enumerations, from the seeds that define them.
+STATUSES = set(reference.statuses())
+TRANSFERRED = set(reference.rated_statuses())
+DOMAINS = set(reference.domains())
+AUTHORS = set(reference.reply_authors())
 TIMESTAMP_SHAPE = r"^\d{4}-\d{2}-\d{2}[T ]"
 
 

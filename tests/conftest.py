@@ -1,14 +1,19 @@
-"""Shared fixtures: temporary data directories and warehouse queries."""
+"""Shared fixtures: temporary data directories, one built warehouse per
+session, and warehouse queries."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
 import duckdb
 import pytest
+from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).parent))  # spec_oracle, foreign_landing
+
+from foreign_landing import write_foreign_landing  # noqa: E402
 
 from orchestration.cli import main as tousu  # noqa: E402
 from orchestration.paths import DATA_DIR_ENV, DataDir  # noqa: E402
@@ -32,3 +37,30 @@ def query(database: Path | None, sql: str, params=None) -> list[tuple]:
     """Read-only query of a database file (None: an in-memory database)."""
     with duckdb.connect(str(database), read_only=True) if database else duckdb.connect() as con:
         return con.execute(sql, params or []).fetchall()
+
+
+@pytest.fixture(scope="session")
+def foreign_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DataDir:
+    """The foreign landing zone (tests/foreign_landing.py, every batch at once)
+    after one `tousu build`, made once per test session: the xdist workers
+    share it under a file lock. Tests only read it; a test that changes a
+    warehouse changes a copy (`copy_data_dir`), which costs far less than a build."""
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent  # the directory every worker's basetemp is in
+    root, complete = shared / "foreign-warehouse", shared / "foreign-warehouse.complete"
+    with FileLock(str(shared / "foreign-warehouse.lock")):
+        if not complete.exists():
+            shutil.rmtree(root, ignore_errors=True)
+            data_dir = DataDir(root).create()
+            write_foreign_landing(data_dir.landing)
+            assert run_tousu(data_dir, "build") == 0
+            complete.touch()
+    return DataDir(root)
+
+
+def copy_data_dir(source: DataDir, destination: Path) -> DataDir:
+    """A copy of a whole data directory (landing files keep their mtimes, and
+    serving's relative links stay inside the copy)."""
+    shutil.copytree(source.root, destination, symlinks=True)
+    return DataDir(destination)

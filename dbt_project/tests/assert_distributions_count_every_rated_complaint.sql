@@ -5,13 +5,22 @@ with
 
 ratings as (
 
-    select platform, domain, period_key, n_complaints from {{ ref('platform_ratings') }}
+    select
+        platform,
+        domain,
+        period_key,
+        n_complaints
+    from {{ ref('platform_ratings') }}
 
 ),
 
 platform_totals as (
 
-    select platform, period_key, dimension, sum(n_complaints) as n_complaints
+    select
+        platform,
+        period_key,
+        dimension,
+        sum(n_complaints) as n_complaints
     from {{ ref('platform_distribution') }}
     group by all
 
@@ -19,7 +28,11 @@ platform_totals as (
 
 domain_totals as (
 
-    select domain, period_key, dimension, sum(n_complaints) as n_complaints
+    select
+        domain,
+        period_key,
+        dimension,
+        sum(n_complaints) as n_complaints
     from {{ ref('domain_distribution') }}
     group by all
 
@@ -27,16 +40,29 @@ domain_totals as (
 
 domain_ratings as (
 
-    select domain, period_key, sum(n_complaints) as n_complaints from ratings group by all
+    select
+        domain,
+        period_key,
+        sum(n_complaints) as n_complaints
+    from ratings
+    group by all
 
 )
 
-select 'platform' as grain, platform_totals.platform as member, platform_totals.period_key, dimension
+select
+    'platform' as grain,
+    platform_totals.platform as member,
+    platform_totals.period_key,
+    platform_totals.dimension
 from platform_totals
 left join ratings using (platform, period_key)
 where platform_totals.n_complaints is distinct from ratings.n_complaints
 union all
-select 'domain', domain_totals.domain, domain_totals.period_key, dimension
+select
+    'domain' as grain,
+    domain_totals.domain as member,
+    domain_totals.period_key,
+    domain_totals.dimension
 from domain_totals
 left join domain_ratings using (domain, period_key)
 where domain_totals.n_complaints is distinct from domain_ratings.n_complaints

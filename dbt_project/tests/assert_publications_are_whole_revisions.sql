@@ -10,9 +10,9 @@ revisions as (
     select
         period_key,
         revision,
-        count(distinct published_at)  as n_published_at,
-        count(distinct code_version)  as n_code_versions,
-        min(published_at)             as published_at
+        count(distinct published_at) as n_published_at,
+        count(distinct code_version) as n_code_versions,
+        min(published_at) as published_at
     from {{ ref('published_ratings') }}
     group by period_key, revision
 
@@ -22,7 +22,7 @@ numbered as (
 
     select
         *,
-        row_number() over (partition by period_key order by revision)   as expected_revision,
+        row_number() over (partition by period_key order by revision) as expected_revision,
         lag(published_at) over (partition by period_key order by revision) as previous_published_at
     from revisions
 

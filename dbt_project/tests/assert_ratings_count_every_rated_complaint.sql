@@ -4,7 +4,10 @@ with
 
 facts as (
 
-    select platform, {{ year_key('year(submitted_date)') }} || '-' || lpad(month(submitted_date)::varchar, 2, '0') as period_key, count(*) as n_complaints
+    select
+        platform,
+        {{ year_key('year(submitted_date)') }} || '-' || lpad(month(submitted_date)::varchar, 2, '0') as period_key,
+        count(*) as n_complaints
     from {{ ref('fct_complaints') }}
     where is_rated
     group by all
@@ -13,13 +16,22 @@ facts as (
 
 ratings as (
 
-    select platform, period_key, n_complaints
+    select
+        platform,
+        period_key,
+        n_complaints
     from {{ ref('platform_ratings') }}
     where period_type = 'month'
 
 )
 
-select *
+select
+    facts.platform as fact_platform,
+    facts.period_key as fact_period_key,
+    facts.n_complaints as fact_n_complaints,
+    ratings.platform as rating_platform,
+    ratings.period_key as rating_period_key,
+    ratings.n_complaints as rating_n_complaints
 from facts
 full outer join ratings using (platform, period_key)
 where facts.n_complaints is distinct from ratings.n_complaints

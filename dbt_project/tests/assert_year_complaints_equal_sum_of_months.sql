@@ -11,7 +11,8 @@ ratings as (
 
 months as (
 
-    select * from ratings where period_type = 'month'
+    select * from ratings
+    where period_type = 'month'
 
 ),
 
@@ -24,11 +25,12 @@ rolled_up as (
         sum(months.n_complaints) as n_complaints_of_months
     from ratings
     inner join months
-        on months.platform = ratings.platform
-        and months.period_start between ratings.period_start and ratings.period_end
+        on ratings.platform = months.platform
+            and months.period_start between ratings.period_start and ratings.period_end
     where ratings.period_type <> 'month'
     group by all
 
 )
 
-select * from rolled_up where n_complaints <> n_complaints_of_months
+select * from rolled_up
+where n_complaints <> n_complaints_of_months

@@ -7,7 +7,12 @@ with
 
 complaints as (
 
-    select complaint_id, replies, source_file, source_line_no, source_ingested_at
+    select
+        complaint_id,
+        replies,
+        source_file,
+        source_line_no,
+        source_ingested_at
     from {{ ref('int_complaints__current_state') }}
     {{ where_complaint_changed() }}
 
@@ -20,8 +25,8 @@ unnested as (
         source_file,
         source_line_no,
         source_ingested_at,
-        unnest(json_extract(replies, '$[*]'))                        as reply,
-        generate_subscripts(json_extract(replies, '$[*]'), 1)        as reply_index
+        unnest(json_extract(replies, '$[*]')) as reply,
+        generate_subscripts(json_extract(replies, '$[*]'), 1) as reply_index
     from complaints
     where replies is not null
 
@@ -30,11 +35,11 @@ unnested as (
 select
     complaint_id,
     reply_index,
-    tousu_local_ts(reply ->> 'replied_at')                           as replied_at,
-    reply ->> 'author'                                               as author,
-    reply ->> 'content'                                              as content,
+    tousu_local_ts(reply ->> 'replied_at') as replied_at,
+    reply ->> 'author' as author,
+    reply ->> 'content' as content,
     (reply ->> 'author') = 'platform'
-        and not tousu_is_blank(reply ->> 'content')                  as is_effective_platform_reply,
+    and not tousu_is_blank(reply ->> 'content') as is_effective_platform_reply,
     source_file,
     source_line_no,
     source_ingested_at

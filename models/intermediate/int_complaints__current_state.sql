@@ -13,10 +13,14 @@ with
 -- The ordering keys of the lines to consider: cheap columns of the staging view.
 new_lines as (
 
-    select complaint_id, updated_at, source_file, source_line_no
+    select
+        complaint_id,
+        updated_at,
+        source_file,
+        source_line_no
     from {{ ref('stg_tousu__complaints') }}
     {% if is_incremental() %}
-    where ingested_at > {{ ingestion_watermark() }}
+        where ingested_at > {{ ingestion_watermark() }}
     {% endif %}
 
 ),
@@ -26,8 +30,7 @@ new_lines as (
 -- would sort every line with all its columns.
 latest_keys as (
 
-    select
-        max({'updated_at': updated_at, 'source_file': source_file, 'source_line_no': source_line_no}) as latest
+    select max({ 'updated_at': updated_at, 'source_file': source_file, 'source_line_no': source_line_no }) as latest
     from new_lines
     group by complaint_id
 
@@ -39,9 +42,9 @@ winning_lines as (
     from {{ ref('stg_tousu__complaint_lines') }} as lines
     inner join latest_keys
         on lines.source_file = latest_keys.latest.source_file
-        and lines.line_no = latest_keys.latest.source_line_no
+            and lines.line_no = latest_keys.latest.source_line_no
     {% if is_incremental() %}
-    where lines.ingested_at > {{ ingestion_watermark() }}
+        where lines.ingested_at > {{ ingestion_watermark() }}
     {% endif %}
 
 ),
@@ -58,15 +61,15 @@ changed as (
     {% if is_incremental() %}
     -- A new line counts only when it beats the state already held (an older
     -- state can arrive late, in a file ingested after a newer one).
-    select best_new_line.*
-    from best_new_line
-    left join {{ this }} as held using (complaint_id)
-    where held.complaint_id is null
+        select best_new_line.*
+        from best_new_line
+        left join {{ this }} as held using (complaint_id)
+        where held.complaint_id is null
         -- rows compare left to right: the order of the qualify above
-        or (best_new_line.updated_at, best_new_line.source_file, best_new_line.source_line_no)
+            or (best_new_line.updated_at, best_new_line.source_file, best_new_line.source_line_no)
             > (held.updated_at, held.source_file, held.source_line_no)
     {% else %}
-    select * from best_new_line
+        select * from best_new_line
     {% endif %}
 
 ),
@@ -80,7 +83,8 @@ province_aliases as (
 -- Match provinces once per distinct spelling, not once per complaint.
 province_spellings as (
 
-    select distinct province_text from changed where province_text is not null
+    select distinct province_text from changed
+    where province_text is not null
 
 ),
 
@@ -93,15 +97,16 @@ province_matches as (
     inner join province_aliases
         on starts_with(province_spellings.province_text, province_aliases.alias)
     qualify row_number() over (
-        partition by province_spellings.province_text
-        order by length(province_aliases.alias) desc
-    ) = 1
+            partition by province_spellings.province_text
+            order by length(province_aliases.alias) desc
+        ) = 1
 
 )
 
 select
-    changed.* exclude (province_text, ingested_at),
-    coalesce(province_matches.province, '未知')  as province,
-    changed.ingested_at                          as source_ingested_at
+    -- the excluded names are not column references (sqlfluff reads them as such)
+    changed.* exclude (province_text, ingested_at), -- noqa: RF02
+    coalesce(province_matches.province, '未知') as province,
+    changed.ingested_at as source_ingested_at
 from changed
 left join province_matches using (province_text)

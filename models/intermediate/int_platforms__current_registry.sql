@@ -18,7 +18,9 @@ registry_lines as (
 
 current_file as (
 
-    select source_file, content_source_file
+    select
+        source_file,
+        content_source_file
     from ingested_files
     where file_kind = 'platforms'
     order by source_file desc
@@ -33,13 +35,13 @@ select
     registry_lines.onboarded_at,
     registry_lines.offboarded_at,
     registry_lines.has_after_sales_contact,
-    current_file.source_file       as registry_file,
-    registry_lines.source_file     as source_file,
+    current_file.source_file as registry_file,
+    registry_lines.source_file,
     registry_lines.source_line_no
 from registry_lines
 inner join current_file
     on registry_lines.source_file = current_file.content_source_file
 qualify row_number() over (
-    partition by registry_lines.platform
-    order by registry_lines.source_line_no desc
-) = 1
+        partition by registry_lines.platform
+        order by registry_lines.source_line_no desc
+    ) = 1

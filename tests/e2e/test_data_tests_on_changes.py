@@ -2,13 +2,10 @@
 (dbt_project/macros/data_tests_on_changes.sql): they still catch a defect in a
 changed row, skip rows they passed on, and test everything again for other code."""
 
-import shutil
-
 import duckdb
-from conftest import query, run_tousu
+from conftest import copy_data_dir, query, run_tousu
 
-from orchestration.cli import EXIT_DBT_FAILED, EXIT_OK
-from orchestration.generate.synthetic import generate
+from orchestration.cli import EXIT_DBT_FAILED
 from orchestration.paths import DataDir
 
 RECORDS = "audit.data_tests_passed_through"
@@ -33,13 +30,10 @@ def _failures_of_newest_build(data_dir: DataDir, test_name: str) -> int:
     return result["failures"]
 
 
-def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_other_code(tmp_path, capsys):
-    source = tmp_path / "sample"
-    generate(source, n_complaints=300)
-    data_dir = DataDir(tmp_path / "data").create()
-    for path in source.iterdir():
-        shutil.copy2(path, data_dir.landing / path.name)
-    assert run_tousu(data_dir, "build") == EXIT_OK
+def test_scoped_tests_catch_changed_rows_skip_passed_ones_and_retest_all_for_other_code(
+    tmp_path, capsys, foreign_warehouse
+):
+    data_dir = copy_data_dir(foreign_warehouse, tmp_path / "data")  # built by `tousu build`, tests passed
     warehouse = data_dir.warehouse
 
     ((newest,),) = query(warehouse, "SELECT max(ingested_at) FROM raw.complaints")

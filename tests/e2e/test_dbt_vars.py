@@ -1,27 +1,23 @@
-"""dbt vars change what they say, and a malformed one stops the build clearly."""
+"""Plain dbt on a built warehouse: the unit tests pass, dbt vars change what they
+say, a malformed one stops the build clearly, and the docs site builds."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import query
-from foreign_landing import write_foreign_landing
+from conftest import copy_data_dir, query
 
-from orchestration.ingestion.run import ingest_landing
 from orchestration.project import DBT_PROFILES_DIR, REPO_ROOT
-from orchestration.warehouse.connection import connect
 
 DBT = str(Path(sys.executable).parent / "dbt")
 
 
 @pytest.fixture(scope="module")
-def warehouse_dir(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("vars")
-    write_foreign_landing(root / "landing", n_complaints=120)
-    with connect(root / "warehouse.duckdb") as con:
-        ingest_landing(con, root / "landing")
-    return root
+def warehouse_dir(tmp_path_factory, foreign_warehouse) -> Path:
+    """A built warehouse of its own: plain dbt writes to it."""
+    return copy_data_dir(foreign_warehouse, tmp_path_factory.mktemp("vars") / "data").root
 
 
 def dbt(root: Path, *args: str) -> subprocess.CompletedProcess:
@@ -43,10 +39,21 @@ def dbt(root: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
+def test_every_unit_test_passes(warehouse_dir):
+    """Builds leave the unit tests out (they test the SQL, not the data); CI runs them here."""
+    target = warehouse_dir / "unit-tests"
+    result = dbt(warehouse_dir, "test", "--select", "test_type:unit", "--target-path", str(target))
+    assert result.returncode == 0, result.stdout[-3000:]
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    assert len(results) >= 7 and {r["status"] for r in results} == {"pass"}
+    assert {r["unique_id"].split(".")[0] for r in results} == {"unit_test"}
+
+
 def test_second_half_is_rated_only_when_switched_on(warehouse_dir):
-    assert dbt(warehouse_dir, "build", "--exclude", "resource_type:unit_test").returncode == 0
+    # as `tousu build` built it, with the default vars
     sql = "SELECT count(*) FROM marts.platform_ratings WHERE period_type = 'half' AND period_key LIKE '%-H2'"
     assert query(warehouse_dir / "warehouse.duckdb", sql) == [(0,)]
+    # plain dbt, run by hand with the var switched on
     result = dbt(warehouse_dir, "build", "--exclude", "resource_type:unit_test", "--vars", "{rate_second_half: true}")
     assert result.returncode == 0, result.stdout[-2000:]
     assert query(warehouse_dir / "warehouse.duckdb", sql)[0][0] > 0

@@ -1,8 +1,14 @@
 """A landing zone written from SPEC alone, arriving over three builds: every line
-accounted for as SPEC says, and platform_ratings agreeing with the rules to 1e-9."""
+accounted for as SPEC says, and platform_ratings agreeing with the rules to 1e-9.
+A BI reader polls serving/ all the while: it never errors, never blocks a build,
+and never sees tables of two different builds at once."""
 
+import json
 import os
 import shutil
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from conftest import query, run_tousu
@@ -19,29 +25,82 @@ MART_COLUMNS = (
 )
 
 
+# Reads the way README tells BI tools to: one DuckDB connection, or the Parquet
+# files of one resolved release folder.
+READER = textwrap.dedent("""
+    import json, os, pathlib, sys, time, duckdb
+    serving, stop, report = (pathlib.Path(arg) for arg in sys.argv[1:4])
+    stats = {"reads": 0, "errors": [], "mixed": [], "releases": []}
+    stopped_at = None
+    while True:
+        # Told to stop, it still reads until it has seen the last release (the
+        # stop file names it), or for 30 s.
+        if stop.exists():
+            stopped_at = stopped_at or time.time()
+            if stop.read_text() in stats["releases"] or time.time() - stopped_at > 30:
+                break
+        if not (serving / "warehouse.duckdb").exists():
+            time.sleep(0.05)
+            continue
+        try:
+            with duckdb.connect(str(serving / "warehouse.duckdb"), read_only=True) as con:
+                (release,), = con.execute("SELECT release_id FROM meta.release").fetchall()
+                con.execute("SELECT count(*), sum(n_complaints) FROM marts.platform_ratings").fetchall()
+            folder = pathlib.Path(os.path.realpath(serving / "parquet"))
+            with duckdb.connect() as con:
+                tags = {decoded for (decoded,) in con.execute(
+                    "SELECT DISTINCT decode(value) FROM parquet_kv_metadata(?) WHERE decode(key) = 'tousu_release'",
+                    [str(folder / "*.parquet")]).fetchall()}
+                con.execute("SELECT count(*) FROM read_parquet(?)", [str(folder / "platform_ratings.parquet")]).fetchall()
+            if tags != {folder.parent.name}:
+                stats["mixed"].append(sorted(tags))
+            stats["reads"] += 1
+            if release not in stats["releases"]:
+                stats["releases"].append(release)
+        except Exception as error:  # every failure is a finding, not a crash
+            stats["errors"].append(repr(error))
+    report.write_text(json.dumps(stats))
+""")
+
+
 @pytest.fixture(scope="module")
-def foreign(tmp_path_factory):
-    source = tmp_path_factory.mktemp("foreign") / "files"
+def foreign(tmp_path_factory, foreign_warehouse):
+    """The landing zone arriving in three batches, a build after each, with a
+    reader polling serving/ throughout; and the same files built at once (the
+    session's shared warehouse, read only here)."""
+    work = tmp_path_factory.mktemp("foreign")
+    source = work / "files"
     batches = write_foreign_landing(source)
-    incremental = DataDir(tmp_path_factory.mktemp("incremental")).create()
+    incremental = DataDir(work / "incremental").create()
+    stop, report = work / "stop", work / "reader.json"
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(incremental.serving), str(stop), str(report)])
     exit_codes = []
-    for batch in batches:
-        for name in batch:
-            shutil.copy2(source / name, incremental.landing / name)
-        exit_codes.append(run_tousu(incremental, "build"))
-    at_once = DataDir(tmp_path_factory.mktemp("at_once")).create()
-    for name in sorted(p.name for p in source.iterdir()):
-        shutil.copy2(source / name, at_once.landing / name)
-    exit_codes.append(run_tousu(at_once, "build"))
-    return source, incremental, at_once, exit_codes
+    try:
+        for batch in batches:
+            for name in batch:
+                shutil.copy2(source / name, incremental.landing / name)
+            exit_codes.append(run_tousu(incremental, "build"))
+    finally:
+        stop.write_text(current_release(incremental.serving) or "")
+        reader.wait(timeout=90)
+    return source, incremental, foreign_warehouse, exit_codes, json.loads(report.read_text()), len(batches)
 
 
 def test_every_build_succeeds(foreign):
-    assert foreign[3] == [0, 0, 0, 0]
+    assert foreign[3] == [0, 0, 0]
+
+
+def test_a_reader_polling_serving_during_builds(foreign):
+    *_, exit_codes, stats, n_builds = foreign
+    assert exit_codes == [0] * n_builds  # builds were never blocked
+    assert stats["errors"] == []
+    assert stats["mixed"] == []
+    assert stats["reads"] > 20
+    assert len(stats["releases"]) == n_builds  # it read every release, across each swap
 
 
 def test_every_line_is_loaded_quarantined_or_blank_as_the_oracle_says(foreign):
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     oracle = read_landing(source)
     warehouse = incremental.warehouse
     verdicts = {(f, n): r for f, n, r in query(warehouse, "SELECT source_file, line_no, reason FROM audit.quarantine")}
@@ -64,7 +123,7 @@ def test_every_line_is_loaded_quarantined_or_blank_as_the_oracle_says(foreign):
 
 
 def test_current_states_follow_updated_at_then_file_then_line(foreign):
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     oracle = read_landing(source)
     got = {
         cid: (f, n)
@@ -82,7 +141,7 @@ def test_current_states_follow_updated_at_then_file_then_line(foreign):
 
 
 def test_platform_ratings_agree_with_the_rules(foreign):
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     expected = ratings(read_landing(source))
     rows = query(incremental.warehouse, f"SELECT {MART_COLUMNS} FROM marts.platform_ratings")
     got = {(r[0], r[2]): r for r in rows}
@@ -97,17 +156,32 @@ def test_platform_ratings_agree_with_the_rules(foreign):
     assert {row[15] for row in rows} == {"不予评级", "不建议下单", "谨慎下单", "建议下单"}
 
 
-def test_several_builds_give_the_marts_of_one_build(foreign):
-    _, incremental, at_once, _ = foreign
+def test_several_builds_give_the_tables_of_one_build(foreign):
+    _, incremental, at_once, *_ = foreign
     ledger = "SELECT source_file, status, duplicate_of, n_lines, n_loaded, n_quarantined, n_blank FROM audit.ingested_files ORDER BY 1"
     assert query(incremental.warehouse, ledger) == query(at_once.warehouse, ledger)
-    for table in ("platform_ratings", "rating_board", "complaint_board"):
-        sql = f"SELECT * FROM marts.{table} ORDER BY ALL"
+    # Every table dbt builds from complaints (intermediate, facts, dims, marts;
+    # published_ratings is append only by design): ingestion times differ
+    # between the two warehouses, nothing else may.
+    tables = query(
+        at_once.warehouse,
+        """
+        SELECT schema_name || '.' || table_name, list(column_name ORDER BY column_index)
+        FROM duckdb_columns()
+        WHERE schema_name IN ('intermediate', 'core', 'marts') AND table_name <> 'published_ratings'
+        GROUP BY ALL ORDER BY 1""",
+    )
+    assert {"marts.platform_ratings", "core.fct_complaints", "intermediate.int_complaints__current_state"} <= {
+        table for table, _ in tables
+    }
+    for table, columns in tables:
+        kept = ", ".join(f'"{c}"' for c in columns if c != "source_ingested_at")
+        sql = f"SELECT {kept} FROM {table} ORDER BY ALL"
         assert query(incremental.warehouse, sql) == query(at_once.warehouse, sql), table
 
 
 def test_building_again_changes_nothing(foreign, capsys):
-    _, incremental, _, _ = foreign
+    _, incremental, *_ = foreign
     snapshot = "SELECT * FROM marts.platform_ratings ORDER BY ALL"
     before = query(incremental.warehouse, snapshot)
     files_before = query(incremental.warehouse, "SELECT count(*) FROM audit.ingested_files")
@@ -127,7 +201,7 @@ def test_building_again_changes_nothing(foreign, capsys):
 
 
 def test_serving_holds_every_mart_as_duckdb_and_parquet(foreign):
-    _, incremental, _, _ = foreign
+    _, incremental, *_ = foreign
     serving = incremental.serving
     assert (serving / "warehouse.duckdb").is_symlink() and (serving / "parquet").is_symlink()
     for table in ("platform_ratings", "rating_board", "complaint_board"):
@@ -140,7 +214,7 @@ def test_serving_holds_every_mart_as_duckdb_and_parquet(foreign):
 def test_boards_agree_with_their_definitions(foreign):
     from spec_oracle import boards
 
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     want_rating, want_complaint = boards(ratings(read_landing(source)))
     got_rating = {
         (d, k, p): r
@@ -162,7 +236,7 @@ def test_boards_agree_with_their_definitions(foreign):
 def test_distributions_agree_with_their_definitions(foreign):
     from spec_oracle import distributions
 
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     want_platform, want_domain = distributions(read_landing(source))
     for table, want in (("platform_distribution", want_platform), ("domain_distribution", want_domain)):
         rows = query(incremental.warehouse, f"SELECT * FROM marts.{table}")
@@ -175,7 +249,7 @@ def test_distributions_agree_with_their_definitions(foreign):
 def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
     from spec_oracle import annual_summary, typical_cases
 
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     oracle = read_landing(source)
     want = annual_summary(ratings(oracle))
     rows = query(
@@ -201,7 +275,7 @@ def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
 def test_trace_lists_exactly_the_complaints_behind_a_rating_row(foreign, capsys):
     from spec_oracle import TRANSFERRED, parse_ts, periods_of, platform_name, strip
 
-    source, incremental, _, _ = foreign
+    source, incremental, *_ = foreign
     oracle = read_landing(source)
     rows = query(
         incremental.warehouse,

@@ -7,8 +7,7 @@ import json
 
 import duckdb
 import pytest
-from conftest import query, run_tousu
-from foreign_landing import write_foreign_landing
+from conftest import copy_data_dir, query, run_tousu
 
 from orchestration.cli import EXIT_NOT_BUILT
 from orchestration.paths import DataDir
@@ -49,10 +48,8 @@ def landed_records(data_dir: DataDir):
 
 
 @pytest.fixture(scope="module")
-def purged(tmp_path_factory):
-    data_dir = DataDir(tmp_path_factory.mktemp("purge")).create()
-    write_foreign_landing(data_dir.landing, n_complaints=120)
-    assert run_tousu(data_dir, "build") == 0
+def purged(tmp_path_factory, foreign_warehouse):
+    data_dir = copy_data_dir(foreign_warehouse, tmp_path_factory.mktemp("purge") / "data")
     (target,) = query(
         data_dir.warehouse,
         """
@@ -113,18 +110,15 @@ def test_nothing_of_it_is_left_in_serving_and_no_older_release_remains(purged):
 def test_landing_is_untouched_and_the_ledger_still_reconciles(purged):
     data_dir, _, _, _, landing_before = purged
     assert {p.name: p.read_bytes() for p in data_dir.landing.iterdir()} == landing_before
-    # The purge's rebuild ran every dbt test, the ledger's reconciliation among
-    # them (exit 0 above); ingestion's own per-file check agrees on every file.
-    from orchestration.assets.ingestion import AUDIT_INGESTED_FILES
-    from orchestration.assets.ingestion_checks import reconcile
-    from orchestration.warehouse.connection import connect
-
-    with connect(data_dir.warehouse, read_only=True) as con:
-        files = [
-            f for (f,) in con.execute("SELECT source_file FROM audit.ingested_files WHERE status = 'loaded'").fetchall()
-        ]
-        check = reconcile(con, files, AUDIT_INGESTED_FILES)
-    assert check.passed and check.metadata["files_checked"].value == len(files) > 5
+    # The purge's rebuild ran every dbt test (exit 0 above), the ledger's one
+    # reconciliation among them: it checked every file and found none off.
+    (reconciliation,) = [
+        result
+        for result in data_dir.newest_dbt_run_results()["results"]
+        if ".assert_every_landed_line_accounted_for" in result["unique_id"]
+    ]
+    assert reconciliation["status"] == "pass" and reconciliation["failures"] == 0
+    assert query(data_dir.warehouse, "SELECT count(*) FROM audit.ingested_files WHERE status = 'loaded'")[0][0] > 5
 
 
 def test_purge_before_any_build_says_so(tmp_path):

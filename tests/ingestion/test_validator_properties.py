@@ -10,12 +10,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from spec_oracle import classify
 
+from orchestration import reference
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
 
 SPACES = " \t\u3000\u00a0\u2003\u200b\ufeff"
-DOMAINS = ["金融科技", "数字零售", "数字生活", "数字健康", "数字教育", "跨境电商", "产业电商", "物流科技", "其他"]
-STATUSES = ["未审核", "已驳回", "已撤回", "已移交", "已受理", "已评价"]
+# drawn from the seeds ingestion validates against; the oracle keeps its own lists
+DOMAINS = list(reference.domains())
+STATUSES = list(reference.statuses())
 
 blank_text = st.text(alphabet=SPACES, max_size=4)
 odd_values = st.one_of(

@@ -15,5 +15,5 @@ select
 from periods as rated
 inner join periods as months
     on months.period_type = 'month'
-    and months.period_start between rated.period_start and rated.period_end
+        and months.period_start between rated.period_start and rated.period_end
 where rated.is_rated

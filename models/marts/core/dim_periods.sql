@@ -24,51 +24,75 @@ years as (
 
 months as (
 
-    select year, unnest(range(1, 13)) as month from years
+    select
+        years.year,
+        month_numbers.month
+    from years
+    cross join range(1, 13) as month_numbers (month)
+
+),
+
+halves as (
+
+    select
+        years.year,
+        half_numbers.half
+    from years
+    cross join range(1, 3) as half_numbers (half)
+
+),
+
+quarters as (
+
+    select
+        years.year,
+        quarter_numbers.quarter
+    from years
+    cross join range(1, 5) as quarter_numbers (quarter)
 
 ),
 
 periods as (
 
     select
-        {{ year_key('year') }}                         as period_key,
-        'year'                                         as period_type,
-        '全年'                                         as period_label,
-        make_date(year, 1, 1)                          as period_start,
-        make_date(year, 12, 31)                        as period_end,
+        {{ year_key('year') }} as period_key,
+        'year' as period_type,
+        '全年' as period_label,
+        make_date(year, 1, 1) as period_start,
+        make_date(year, 12, 31) as period_end,
         year
     from years
 
     union all
 
     select
-        {{ year_key('year') }} || '-H' || half,
-        'half',
-        case half when 1 then '上半年' else '下半年' end,
-        make_date(year, 6 * half - 5, 1),
-        (make_date(year, 6 * half - 5, 1) + interval 6 month - interval 1 day)::date,
+        {{ year_key('year') }} || '-H' || half as period_key,
+        'half' as period_type,
+        case half when 1 then '上半年' else '下半年' end as period_label,
+        make_date(year, 6 * half - 5, 1) as period_start,
+        (make_date(year, 6 * half - 5, 1) + interval 6 month - interval 1 day)::date as period_end,
         year
-    from years, (select unnest([1, 2]) as half)
+    from halves
 
     union all
 
     select
-        {{ year_key('year') }} || '-Q' || quarter,
-        'quarter',
-        '第' || ['一', '二', '三', '四'][quarter] || '季度',
-        make_date(year, 3 * quarter - 2, 1),
-        (make_date(year, 3 * quarter - 2, 1) + interval 3 month - interval 1 day)::date,
+        {{ year_key('year') }} || '-Q' || quarter as period_key,
+        'quarter' as period_type,
+        '第' || ['一', '二', '三', '四'][quarter] || '季度' as period_label,
+        make_date(year, 3 * quarter - 2, 1) as period_start,
+        (make_date(year, 3 * quarter - 2, 1) + interval 3 month - interval 1 day)::date as period_end,
         year
-    from years, (select unnest([1, 2, 3, 4]) as quarter)
+    from quarters
 
     union all
 
     select
-        {{ year_key('year') }} || '-' || lpad(month::varchar, 2, '0'),
-        'month',
-        month || '月',
-        make_date(year, month, 1),
-        (make_date(year, month, 1) + interval 1 month - interval 1 day)::date,
+        {{ year_key('year') }} || '-' || lpad(month::varchar, 2, '0') as period_key,
+        'month' as period_type,
+        month || '月' as period_label,
+        make_date(year, month, 1) as period_start,
+        (make_date(year, month, 1) + interval 1 month - interval 1 day)::date as period_end,
         year
     from months
 
@@ -79,10 +103,11 @@ select
     -- later periods first; of periods ending together, the longer first
     (row_number() over (
         partition by year
-        order by period_end desc,
-                 case period_type when 'year' then 0 when 'half' then 1 when 'quarter' then 2 else 3 end
-    ) - 1)::integer                                    as report_order,
+        order by
+            period_end desc,
+            case period_type when 'year' then 0 when 'half' then 1 when 'quarter' then 2 else 3 end
+    ) - 1)::integer as report_order,
     period_type <> 'half'
-        or period_key like '%-H1'
-        or {{ bool_var('rate_second_half') }}          as is_rated
+    or period_key like '%-H1'
+    or {{ bool_var('rate_second_half') }} as is_rated
 from periods

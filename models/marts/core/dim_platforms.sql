@@ -12,7 +12,10 @@ registry as (
 
 complaint_domains as (
 
-    select platform, complaint_domain, count(*) as n_complaints
+    select
+        platform,
+        complaint_domain,
+        count(*) as n_complaints
     from {{ ref('int_complaints__current_state') }}
     group by all
 
@@ -20,11 +23,13 @@ complaint_domains as (
 
 most_frequent_domain as (
 
-    select platform, complaint_domain
+    select
+        platform,
+        complaint_domain
     from complaint_domains
     qualify row_number() over (
-        partition by platform order by n_complaints desc, complaint_domain asc
-    ) = 1
+            partition by platform order by n_complaints desc, complaint_domain asc
+        ) = 1
 
 ),
 
@@ -40,14 +45,14 @@ select
     platforms.platform,
     coalesce(registry.domain, most_frequent_domain.complaint_domain) as domain,
     case when registry.platform is not null then 'registry' else 'complaints' end
-                                                                     as domain_source,
+        as domain_source,
     registry.industry,
-    registry.platform is not null                                    as in_registry,
+    registry.platform is not null as in_registry,
     registry.onboarded_at,
     registry.offboarded_at,
-    coalesce(registry.has_after_sales_contact, false)                as has_after_sales_contact,
-    registry.source_file                                             as registry_source_file,
-    registry.source_line_no                                          as registry_source_line_no
+    coalesce(registry.has_after_sales_contact, false) as has_after_sales_contact,
+    registry.source_file as registry_source_file,
+    registry.source_line_no as registry_source_line_no
 from platforms
 left join registry using (platform)
 left join most_frequent_domain using (platform)

@@ -7,8 +7,8 @@ complaints as (
 
     select
         platform,
-        date_trunc('month', submitted_date)::date     as month_start,
-        coalesce(problem_type, '未知')                as problem_type,
+        date_trunc('month', submitted_date)::date as month_start,
+        coalesce(problem_type, '未知') as problem_type,
         province,
         gender,
         amount_band

@@ -12,22 +12,29 @@ complaints as (
 
 ),
 
+statuses as (
+
+    select * from {{ ref('complaint_statuses') }}
+
+),
+
 first_replies as (
 
     select
-        complaint_id,
-        min(replied_at)                                        as first_reply_at,
+        replies.complaint_id,
+        min(replies.replied_at) as first_reply_at,
         -- arg_min, not first(... order by ...): an ordered aggregate keeps
         -- every group's rows in memory, a plain one spills (10M complaints).
-        arg_min(content, (replied_at, reply_index))            as first_reply_content
-    from {{ ref('int_complaint_replies') }}
-    where is_effective_platform_reply
-    {%- if is_incremental() %}
+        arg_min(replies.content, (replies.replied_at, replies.reply_index)) as first_reply_content
+    from {{ ref('int_complaint_replies') }} as replies
+    where
+        replies.is_effective_platform_reply
+        {%- if is_incremental() %}
         -- a full build needs no filter: semi-joining all 10M complaints would
         -- hold a second hash table of every id beside the aggregate's
-        and complaint_id in (select complaint_id from complaints)
-    {%- endif %}
-    group by complaint_id
+            and replies.complaint_id in (select complaints.complaint_id from complaints)
+        {%- endif %}
+    group by replies.complaint_id
 
 ),
 
@@ -38,9 +45,12 @@ joined as (
         first_replies.first_reply_at,
         first_replies.first_reply_content,
         (epoch_us(first_replies.first_reply_at) - epoch_us(complaints.transferred_at))
-            / 3600e6                                    as reply_hours
+        / 3600e6 as reply_hours,
+        -- transferred to the platform (有效投诉): the seed says which statuses
+        coalesce(statuses.is_rated, false) as is_rated
     from complaints
     left join first_replies using (complaint_id)
+    left join statuses using (status)
 
 )
 
@@ -51,20 +61,18 @@ select
     industry,
     problem_type,
     status,
-    status in (
-        select status from {{ ref('complaint_statuses') }} where is_rated
-    )                                                   as is_rated,
+    is_rated,
     submitted_at,
-    submitted_at::date                                  as submitted_date,
+    submitted_at::date as submitted_date,
     updated_at,
     transferred_at,
     first_reply_at,
     first_reply_content,
-    first_reply_at is not null                          as has_effective_reply,
+    first_reply_at is not null as has_effective_reply,
     reply_hours,
-    {{ timeliness_score('reply_hours') }}               as timeliness_score,
+    {{ timeliness_score('reply_hours') }} as timeliness_score,
     amount,
-    {{ amount_band('amount') }}                         as amount_band,
+    {{ amount_band('amount') }} as amount_band,
     province,
     gender,
     masked_name,

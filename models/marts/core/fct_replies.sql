@@ -6,7 +6,10 @@ with
 
 complaints as (
 
-    select complaint_id, platform from {{ ref('int_complaints__current_state') }}
+    select
+        complaint_id,
+        platform
+    from {{ ref('int_complaints__current_state') }}
     {{ where_complaint_changed() }}
 
 ),

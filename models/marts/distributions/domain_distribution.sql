@@ -11,7 +11,10 @@ platform_counts as (
 
 platforms as (
 
-    select platform, domain from {{ ref('dim_platforms') }}
+    select
+        platform,
+        domain
+    from {{ ref('dim_platforms') }}
 
 ),
 

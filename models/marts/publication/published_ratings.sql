@@ -27,12 +27,16 @@ ratings as (
 previous_revisions as (
 
     {% if is_incremental() %}
-    select period_key, max(revision) as revision
-    from {{ this }}
-    group by period_key
+        select
+            period_key,
+            max(revision) as revision
+        from {{ this }}
+        group by period_key
     {% else %}
-    select null::varchar as period_key, 0 as revision
-    where false
+        select
+            null::varchar as period_key,
+            0 as revision
+        where false
     {% endif %}
 
 )
@@ -55,9 +59,9 @@ select
     ratings.eligible,
     ratings.rating,
     ratings.rating_code,
-    (coalesce(previous_revisions.revision, 0) + 1)::integer  as revision,
+    (coalesce(previous_revisions.revision, 0) + 1)::integer as revision,
     -- one statement, one timestamp: every row of a publication shares it
-    current_timestamp                                        as published_at,
-    '{{ code_version() }}'                                   as code_version
+    current_timestamp as published_at,
+    '{{ code_version() }}' as code_version
 from ratings
 left join previous_revisions using (period_key)

@@ -4,7 +4,11 @@ with
 
 ratings as (
 
-    select domain, period_key, platform, n_complaints
+    select
+        domain,
+        period_key,
+        platform,
+        n_complaints
     from {{ ref('platform_ratings') }}
 
 ),
@@ -13,7 +17,12 @@ by_domain as (
 
     select * from ratings
     union all
-    select '总榜' as domain, period_key, platform, n_complaints from ratings
+    select
+        '总榜' as domain,
+        period_key,
+        platform,
+        n_complaints
+    from ratings
 
 )
 
@@ -22,7 +31,7 @@ select
     period_key,
     rank() over (
         partition by domain, period_key order by n_complaints desc
-    )::bigint                              as rank,
+    )::bigint as rank,
     platform,
     n_complaints
 from by_domain

@@ -11,12 +11,12 @@ ratings as (
 
 select
     platform,
-    year(period_start)::integer                                   as year,
-    count(*)::bigint                                              as n_ratings,
-    count(*) filter (where rating_code = 'recommended')::bigint   as n_recommended,
-    count(*) filter (where rating_code = 'cautious')::bigint      as n_cautious,
+    year(period_start)::integer as year,
+    count(*)::bigint as n_ratings,
+    count(*) filter (where rating_code = 'recommended')::bigint as n_recommended,
+    count(*) filter (where rating_code = 'cautious')::bigint as n_cautious,
     count(*) filter (where rating_code = 'not_recommended')::bigint as n_not_recommended,
-    count(*) filter (where rating_code = 'unrated')::bigint       as n_unrated,
-    max(rating) filter (where period_type = 'year')               as annual_rating
+    count(*) filter (where rating_code = 'unrated')::bigint as n_unrated,
+    max(rating) filter (where period_type = 'year') as annual_rating
 from ratings
 group by platform, year(period_start)

@@ -34,11 +34,11 @@ period_stats as (
     select
         monthly_stats.platform,
         period_months.period_key,
-        sum(monthly_stats.n_complaints)            as n_complaints,
-        sum(monthly_stats.n_replied)               as n_replied,
-        sum(monthly_stats.timeliness_sum)          as timeliness_sum,
-        sum(monthly_stats.n_scored)                as n_scored,
-        sum(monthly_stats.score_sum)               as score_sum
+        sum(monthly_stats.n_complaints) as n_complaints,
+        sum(monthly_stats.n_replied) as n_replied,
+        sum(monthly_stats.timeliness_sum) as timeliness_sum,
+        sum(monthly_stats.n_scored) as n_scored,
+        sum(monthly_stats.score_sum) as score_sum
     from monthly_stats
     inner join period_months using (month_start)
     group by all
@@ -49,9 +49,11 @@ metrics as (
 
     select
         period_stats.*,
-        n_replied::double / n_complaints                                    as reply_rate,
-        timeliness_sum / n_complaints                                       as timeliness,
-        case when n_scored > 0 then score_sum / n_scored else 0.0 end       as satisfaction
+        period_stats.n_replied::double / period_stats.n_complaints as reply_rate,
+        period_stats.timeliness_sum::double / period_stats.n_complaints as timeliness,
+        case
+            when period_stats.n_scored > 0 then period_stats.score_sum / period_stats.n_scored else 0.0
+        end as satisfaction
     from period_stats
 
 ),
@@ -73,14 +75,14 @@ rated as (
         metrics.n_scored,
         metrics.satisfaction,
         {{ composite_index('metrics.reply_rate', 'metrics.timeliness', 'metrics.satisfaction') }}
-                                                                            as composite_index,
+            as composite_index,
         coalesce(
             platforms.in_registry
             and platforms.onboarded_at <= periods.period_end
             and (platforms.offboarded_at is null or platforms.offboarded_at > periods.period_end)
             and platforms.has_after_sales_contact,
             false
-        )                                                                   as eligible
+        ) as eligible
     from metrics
     inner join periods using (period_key)
     inner join platforms using (platform)
@@ -95,14 +97,14 @@ select
     period_label,
     period_start,
     period_end,
-    n_complaints::bigint                                      as n_complaints,
-    n_replied::bigint                                         as n_replied,
+    n_complaints::bigint as n_complaints,
+    n_replied::bigint as n_replied,
     reply_rate,
     timeliness,
-    n_scored::bigint                                          as n_scored,
+    n_scored::bigint as n_scored,
     satisfaction,
     composite_index,
     eligible,
     {{ rating_label(rating_code('composite_index', 'eligible')) }} as rating,
-    {{ rating_code('composite_index', 'eligible') }}          as rating_code
+    {{ rating_code('composite_index', 'eligible') }} as rating_code
 from rated

@@ -14,7 +14,7 @@ select
     period_key,
     rank() over (
         partition by domain, period_key order by composite_index desc
-    )::bigint                              as rank,
+    )::bigint as rank,
     platform,
     composite_index,
     rating,

@@ -20,7 +20,7 @@ winners as (
 
     select
         platform,
-        year(submitted_date)::integer                     as year,
+        year(submitted_date)::integer as year,
         min_by(
             complaint_id,
             {
@@ -31,7 +31,7 @@ winners as (
                 'complaint_id': complaint_id
             },
             3
-        )                                                 as complaint_ids
+        ) as complaint_ids
     from complaints
     group by all
 
@@ -42,8 +42,8 @@ ranked as (
     select
         platform,
         year,
-        unnest(complaint_ids)                             as complaint_id,
-        generate_subscripts(complaint_ids, 1)             as case_rank
+        unnest(complaint_ids) as complaint_id,
+        generate_subscripts(complaint_ids, 1) as case_rank
     from winners
 
 )
@@ -51,7 +51,7 @@ ranked as (
 select
     ranked.platform,
     ranked.year,
-    ranked.case_rank::integer          as case_rank,
+    ranked.case_rank::integer as case_rank,
     ranked.complaint_id,
     complaints.submitted_date,
     complaints.province,
@@ -60,6 +60,6 @@ select
     complaints.amount,
     complaints.title,
     complaints.content,
-    complaints.first_reply_content     as platform_reply
+    complaints.first_reply_content as platform_reply
 from ranked
 inner join complaints using (complaint_id)

@@ -13,10 +13,10 @@ renamed as (
     select
         source_file,
         sha256,
-        kind                                      as file_kind,
-        status                                    as file_status,
+        kind as file_kind,
+        status as file_status,
         -- A duplicate file carries the content of the file it duplicates.
-        coalesce(duplicate_of, source_file)       as content_source_file,
+        coalesce(duplicate_of, source_file) as content_source_file,
         n_lines,
         n_loaded,
         n_quarantined,
