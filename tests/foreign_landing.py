@@ -32,6 +32,33 @@ REGISTRY_ROWS = [
 ]
 STATUS_PATH = ["未审核", "已移交", "已受理", "已评价"]
 
+# One complaint whose complainant gives a full name and phone in a later state.
+PERSONAL_FILE = "complaints-2025-01-01.jsonl"
+PERSONAL_ID = "P00001"
+PERSONAL_NAME = "欧阳清秘"
+PERSONAL_PHONE = "13912345678"
+_PERSONAL_FIRST = {
+    "complaint_id": PERSONAL_ID,
+    "updated_at": "2024-11-02 10:00:00",
+    "submitted_at": "2024-11-02 10:00:00",
+    "platform": "泽塔",
+    "domain": "其他",
+    "status": "已移交",
+    "transferred_at": "2024-11-02 11:00:00",
+    "title": "退款未到账",
+    "user": {"name": "欧阳", "gender": "女"},
+}
+PERSONAL_STATES = [
+    _PERSONAL_FIRST,
+    dict(
+        _PERSONAL_FIRST,
+        updated_at="2024-12-31 23:00:00",
+        status="已受理",
+        replies=[{"replied_at": "2024-11-03 09:00:00", "author": "platform", "content": "已退款"}],
+        user={"name": PERSONAL_NAME, "phone": PERSONAL_PHONE, "gender": "女"},
+    ),
+]
+
 
 def _ts(moment: dt.datetime, rng: random.Random) -> str:
     """One instant (Shanghai local) in one of the spellings SPEC allows."""
@@ -370,9 +397,22 @@ def write_foreign_landing(out: Path, seed: int = 7, n_complaints: int = 400) -> 
     )
     (out / "platforms-2024-02.csv").write_bytes(current.encode("gbk"))
 
+    # a complainant who will ask to be erased (tests/e2e/test_purge.py): a full
+    # name and phone in a later state, and a broken line naming the complaint
+    (out / PERSONAL_FILE).write_bytes(
+        b"\n".join(
+            [
+                json.dumps(PERSONAL_STATES[0], ensure_ascii=False).encode(),
+                json.dumps(PERSONAL_STATES[1], ensure_ascii=False).encode(),
+                f'{{"complaint_id": "{PERSONAL_ID}", "content": "{PERSONAL_PHONE}", '.encode(),
+            ]
+        )
+        + b"\n"
+    )
+
     # arrival: three builds, not in name order
     return [
         [names[3], names[0], "platforms-2024-01.csv"],
         [names[5], names[1], "platforms-2024-02.csv", names[4]],
-        [names[2], "complaints-2024-07-copy.jsonl"],
+        [names[2], "complaints-2024-07-copy.jsonl", PERSONAL_FILE],
     ]

@@ -22,7 +22,11 @@
 {%- endmacro %}
 
 {#- dbt's own `get_where_subquery` (the relation a generic test reads), plus the
-    filter to changed rows for tests that opted in. -#}
+    filter to changed rows for tests that opted in. This override is the one
+    place where tousu's generic tests behave unlike dbt's: a test without the
+    `changes_since_last_pass` meta reads exactly what dbt's would (its `where`
+    config included), and with it, a plain `dbt build` (no var project_hash)
+    still tests every row. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set filters = [] -%}
     {%- if config.get('where') -%}

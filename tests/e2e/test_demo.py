@@ -85,24 +85,6 @@ def test_every_planted_defect_is_quarantined_and_every_line_accounted_for(demo):
     ) == [(0,)]
 
 
-def test_demo_again_says_what_it_did_with_every_line_and_file_and_boards_print(demo):
-    data_dir = demo[0]
-    # issue 14.12: a file whose every line is quarantined, a name that fits no
-    # pattern and a directory that does: none may pass unmentioned
-    (data_dir.landing / "complaints-2025-zz-all-bad.jsonl").write_bytes(b"{bad\n" * 7 + b"\n")
-    (data_dir.landing / "complaints-x.csv").write_text("x")
-    (data_dir.landing / "complaints-y.jsonl").mkdir()
-    code, output = run_captured(data_dir, "demo")
-    assert code == 0 and "already has files" in output and "1 new file(s)" in output
-    assert "lines: 0 loaded, 7 quarantined, 1 blank" in output
-    assert "quarantined by reason: invalid_json 7" in output
-    assert "warning: complaints-2025-zz-all-bad.jsonl: every line quarantined (7: invalid_json 7)" in output
-    assert "ignored: complaints-x.csv: name matches no landing pattern" in output
-    assert "ignored: complaints-y.jsonl: not a regular file" in output
-    code, output = run_captured(data_dir, "board", "--domain", "总榜", "--period", "2024-Q1")
-    assert code == 0 and "2024-Q1 总榜 投诉榜" in output and "分期乐" in output
-
-
 def tousu_process(data_dir: DataDir, *args: str, shell_tail: str = "") -> subprocess.CompletedProcess:
     command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "orchestration.cli", *args]) + shell_tail
     return subprocess.run(
@@ -143,7 +125,7 @@ def test_a_reader_that_goes_away_is_no_traceback(demo, args):
     assert "Traceback" not in result.stderr and "Error" not in result.stderr, result.stderr
 
 
-def test_a_failing_dbt_test_exits_4_and_leaves_serving_alone(demo, tmp_path):
+def test_a_failing_dbt_test_exits_4_then_demo_again_builds_and_says_what_it_did(demo):
     data_dir = demo[0]
     release = current_release(data_dir.serving)
     import duckdb
@@ -156,7 +138,23 @@ def test_a_failing_dbt_test_exits_4_and_leaves_serving_alone(demo, tmp_path):
     finally:
         with duckdb.connect(str(data_dir.warehouse)) as con:
             con.execute("""DELETE FROM raw.complaints WHERE rowid = (SELECT max(rowid) FROM raw.complaints)""")
-    assert run_tousu(data_dir, "build") == 0
+
+    # Fixed, the warehouse builds again: `tousu demo` once more, now with new
+    # files. Issue 14.12: a file whose every line is quarantined, a name that
+    # fits no pattern and a directory that does: none may pass unmentioned.
+    (data_dir.landing / "complaints-2025-zz-all-bad.jsonl").write_bytes(b"{bad\n" * 7 + b"\n")
+    (data_dir.landing / "complaints-x.csv").write_text("x")
+    (data_dir.landing / "complaints-y.jsonl").mkdir()
+    code, output = run_captured(data_dir, "demo")
+    assert code == 0 and "already has files" in output and "1 new file(s)" in output
+    assert current_release(data_dir.serving) != release
+    assert "lines: 0 loaded, 7 quarantined, 1 blank" in output
+    assert "quarantined by reason: invalid_json 7" in output
+    assert "warning: complaints-2025-zz-all-bad.jsonl: every line quarantined (7: invalid_json 7)" in output
+    assert "ignored: complaints-x.csv: name matches no landing pattern" in output
+    assert "ignored: complaints-y.jsonl: not a regular file" in output
+    code, output = run_captured(data_dir, "board", "--domain", "总榜", "--period", "2024-Q1")
+    assert code == 0 and "2024-Q1 总榜 投诉榜" in output and "分期乐" in output
 
 
 def test_an_unreadable_file_exits_3_and_the_rest_still_loads(tmp_path, monkeypatch):

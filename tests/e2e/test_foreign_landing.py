@@ -9,7 +9,10 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from dataclasses import dataclass
+from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import query, run_tousu
 from foreign_landing import write_foreign_landing
@@ -17,6 +20,9 @@ from spec_oracle import ratings, read_landing
 
 from orchestration.paths import DataDir
 from orchestration.warehouse.serving import current_release
+
+# Published after the first batch; later batches change its live ratings.
+PUBLISHED_PERIOD = "2024-Q1"
 
 MART_COLUMNS = (
     "platform, domain, period_key, period_type, period_label, period_start, period_end, "
@@ -63,44 +69,123 @@ READER = textwrap.dedent("""
 """)
 
 
+def live(warehouse, period_key: str) -> list[tuple]:
+    return query(
+        warehouse,
+        """
+        SELECT platform, n_complaints, n_replied, n_scored, composite_index, rating
+        FROM marts.platform_ratings WHERE period_key = ? ORDER BY ALL""",
+        [period_key],
+    )
+
+
+def published(warehouse, period_key: str) -> dict[int, list[tuple]]:
+    rows = query(
+        warehouse,
+        """
+        SELECT revision, platform, n_complaints, n_replied, n_scored, composite_index, rating
+        FROM marts.published_ratings WHERE period_key = ? ORDER BY ALL""",
+        [period_key],
+    )
+    revisions: dict[int, list[tuple]] = {}
+    for revision, *row in rows:
+        revisions.setdefault(revision, []).append(tuple(row))
+    return revisions
+
+
+def derived_tables(warehouse) -> dict[str, list[str]]:
+    """Every table dbt builds from complaints (intermediate, facts, dims, marts;
+    published_ratings aside: it is append only by design), with its columns."""
+    rows = query(
+        warehouse,
+        """
+        SELECT schema_name || '.' || table_name, list(column_name ORDER BY column_index)
+        FROM duckdb_columns()
+        WHERE schema_name IN ('intermediate', 'core', 'marts') AND table_name <> 'published_ratings'
+        GROUP BY ALL ORDER BY 1""",
+    )
+    return dict(rows)
+
+
+@dataclass
+class Foreign:
+    source: Path  # the landing files
+    incremental: DataDir  # built batch by batch
+    at_once: DataDir  # the same files in one build: the session's shared warehouse, read only
+    builds: list[dict]  # per batch: exit code, live ratings of PUBLISHED_PERIOD, dbt invocation
+    publish_exit: int  # publishing PUBLISHED_PERIOD after the first batch
+    reader: dict  # what the reader of serving/ saw
+    n_releases: int  # serving releases written meanwhile (a build's and a publication's)
+
+
 @pytest.fixture(scope="module")
-def foreign(tmp_path_factory, foreign_warehouse):
-    """The landing zone arriving in three batches, a build after each, with a
-    reader polling serving/ throughout; and the same files built at once (the
-    session's shared warehouse, read only here)."""
+def foreign(tmp_path_factory, foreign_warehouse) -> Foreign:
+    """The landing zone arriving in three batches, a build after each and a
+    publication after the first, with a reader polling serving/ throughout."""
     work = tmp_path_factory.mktemp("foreign")
     source = work / "files"
     batches = write_foreign_landing(source)
     incremental = DataDir(work / "incremental").create()
     stop, report = work / "stop", work / "reader.json"
     reader = subprocess.Popen([sys.executable, "-c", READER, str(incremental.serving), str(stop), str(report)])
-    exit_codes = []
+    builds, publish_exit = [], None
     try:
         for batch in batches:
             for name in batch:
                 shutil.copy2(source / name, incremental.landing / name)
-            exit_codes.append(run_tousu(incremental, "build"))
+            code = run_tousu(incremental, "build")
+            builds.append({"exit": code, "live": live(incremental.warehouse, PUBLISHED_PERIOD)})
+            if publish_exit is None:
+                publish_exit = run_tousu(incremental, "publish", "--period", PUBLISHED_PERIOD)
     finally:
         stop.write_text(current_release(incremental.serving) or "")
         reader.wait(timeout=90)
-    return source, incremental, foreign_warehouse, exit_codes, json.loads(report.read_text()), len(batches)
+    return Foreign(
+        source,
+        incremental,
+        foreign_warehouse,
+        builds,
+        publish_exit,
+        json.loads(report.read_text()),
+        n_releases=len(batches) + 1,
+    )
 
 
-def test_every_build_succeeds(foreign):
-    assert foreign[3] == [0, 0, 0]
+def test_every_build_and_the_publication_succeed(foreign):
+    assert [build["exit"] for build in foreign.builds] == [0, 0, 0]
+    assert foreign.publish_exit == 0
 
 
 def test_a_reader_polling_serving_during_builds(foreign):
-    *_, exit_codes, stats, n_builds = foreign
-    assert exit_codes == [0] * n_builds  # builds were never blocked
+    stats = foreign.reader
     assert stats["errors"] == []
     assert stats["mixed"] == []
     assert stats["reads"] > 20
-    assert len(stats["releases"]) == n_builds  # it read every release, across each swap
+    assert len(stats["releases"]) == foreign.n_releases  # it read every release, across each swap
+
+
+def test_later_builds_reuse_dbt_parse_of_this_data_directory(foreign):
+    """The first build of a data directory parses the dbt project (its profile
+    path and vars differ from those `make manifest` used); the builds after it
+    start from that state instead of parsing everything again."""
+    runs = foreign.incremental.logs / "dbt"
+    invocations = sorted(runs.glob("tousu_dbt_models-*"), key=lambda path: path.stat().st_mtime)
+    logs = [(path / "dbt.log").read_text(encoding="utf-8") for path in invocations]
+    assert len(logs) == len(foreign.builds)
+    assert "Unable to do partial parsing because" in logs[0]
+    for log in logs[1:]:
+        assert "Unable to do partial parsing" not in log
+        assert "Partial parsing enabled" in log
+
+
+def test_late_states_change_periods_built_before(foreign):
+    # Later batches bring replies, evaluations and new complaints for the
+    # period: its live ratings move after it was first built (and published).
+    assert foreign.builds[0]["live"] != foreign.builds[-1]["live"]
 
 
 def test_every_line_is_loaded_quarantined_or_blank_as_the_oracle_says(foreign):
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     oracle = read_landing(source)
     warehouse = incremental.warehouse
     verdicts = {(f, n): r for f, n, r in query(warehouse, "SELECT source_file, line_no, reason FROM audit.quarantine")}
@@ -123,7 +208,7 @@ def test_every_line_is_loaded_quarantined_or_blank_as_the_oracle_says(foreign):
 
 
 def test_current_states_follow_updated_at_then_file_then_line(foreign):
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     oracle = read_landing(source)
     got = {
         cid: (f, n)
@@ -141,7 +226,7 @@ def test_current_states_follow_updated_at_then_file_then_line(foreign):
 
 
 def test_platform_ratings_agree_with_the_rules(foreign):
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     expected = ratings(read_landing(source))
     rows = query(incremental.warehouse, f"SELECT {MART_COLUMNS} FROM marts.platform_ratings")
     got = {(r[0], r[2]): r for r in rows}
@@ -157,31 +242,22 @@ def test_platform_ratings_agree_with_the_rules(foreign):
 
 
 def test_several_builds_give_the_tables_of_one_build(foreign):
-    _, incremental, at_once, *_ = foreign
+    incremental, at_once = foreign.incremental, foreign.at_once
     ledger = "SELECT source_file, status, duplicate_of, n_lines, n_loaded, n_quarantined, n_blank FROM audit.ingested_files ORDER BY 1"
     assert query(incremental.warehouse, ledger) == query(at_once.warehouse, ledger)
-    # Every table dbt builds from complaints (intermediate, facts, dims, marts;
-    # published_ratings is append only by design): ingestion times differ
-    # between the two warehouses, nothing else may.
-    tables = query(
-        at_once.warehouse,
-        """
-        SELECT schema_name || '.' || table_name, list(column_name ORDER BY column_index)
-        FROM duckdb_columns()
-        WHERE schema_name IN ('intermediate', 'core', 'marts') AND table_name <> 'published_ratings'
-        GROUP BY ALL ORDER BY 1""",
+    # Ingestion times differ between the two warehouses; nothing else may.
+    tables = derived_tables(at_once.warehouse)
+    assert {"marts.platform_ratings", "core.fct_complaints", "intermediate.int_complaints__current_state"} <= set(
+        tables
     )
-    assert {"marts.platform_ratings", "core.fct_complaints", "intermediate.int_complaints__current_state"} <= {
-        table for table, _ in tables
-    }
-    for table, columns in tables:
+    for table, columns in tables.items():
         kept = ", ".join(f'"{c}"' for c in columns if c != "source_ingested_at")
         sql = f"SELECT {kept} FROM {table} ORDER BY ALL"
         assert query(incremental.warehouse, sql) == query(at_once.warehouse, sql), table
 
 
 def test_building_again_changes_nothing(foreign, capsys):
-    _, incremental, *_ = foreign
+    incremental = foreign.incremental
     snapshot = "SELECT * FROM marts.platform_ratings ORDER BY ALL"
     before = query(incremental.warehouse, snapshot)
     files_before = query(incremental.warehouse, "SELECT count(*) FROM audit.ingested_files")
@@ -201,7 +277,7 @@ def test_building_again_changes_nothing(foreign, capsys):
 
 
 def test_serving_holds_every_mart_as_duckdb_and_parquet(foreign):
-    _, incremental, *_ = foreign
+    incremental = foreign.incremental
     serving = incremental.serving
     assert (serving / "warehouse.duckdb").is_symlink() and (serving / "parquet").is_symlink()
     for table in ("platform_ratings", "rating_board", "complaint_board"):
@@ -214,7 +290,7 @@ def test_serving_holds_every_mart_as_duckdb_and_parquet(foreign):
 def test_boards_agree_with_their_definitions(foreign):
     from spec_oracle import boards
 
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     want_rating, want_complaint = boards(ratings(read_landing(source)))
     got_rating = {
         (d, k, p): r
@@ -236,7 +312,7 @@ def test_boards_agree_with_their_definitions(foreign):
 def test_distributions_agree_with_their_definitions(foreign):
     from spec_oracle import distributions
 
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     want_platform, want_domain = distributions(read_landing(source))
     for table, want in (("platform_distribution", want_platform), ("domain_distribution", want_domain)):
         rows = query(incremental.warehouse, f"SELECT * FROM marts.{table}")
@@ -249,7 +325,7 @@ def test_distributions_agree_with_their_definitions(foreign):
 def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
     from spec_oracle import annual_summary, typical_cases
 
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     oracle = read_landing(source)
     want = annual_summary(ratings(oracle))
     rows = query(
@@ -275,7 +351,7 @@ def test_annual_summary_and_typical_cases_agree_with_their_definitions(foreign):
 def test_trace_lists_exactly_the_complaints_behind_a_rating_row(foreign, capsys):
     from spec_oracle import TRANSFERRED, parse_ts, periods_of, platform_name, strip
 
-    source, incremental, *_ = foreign
+    source, incremental = foreign.source, foreign.incremental
     oracle = read_landing(source)
     rows = query(
         incremental.warehouse,
@@ -299,7 +375,7 @@ def test_trace_lists_exactly_the_complaints_behind_a_rating_row(foreign, capsys)
 def test_trace_of_an_unknown_row_or_before_any_build_says_so(foreign, tmp_path):
     from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
 
-    assert run_tousu(foreign[1], "trace", "--platform", "没有这个平台", "--period", "2024") == EXIT_USAGE
+    assert run_tousu(foreign.incremental, "trace", "--platform", "没有这个平台", "--period", "2024") == EXIT_USAGE
     assert (
         run_tousu(DataDir(tmp_path / "empty").create(), "trace", "--platform", "x", "--period", "2024")
         == EXIT_NOT_BUILT
@@ -317,14 +393,119 @@ def test_trace_while_another_process_writes_the_warehouse_exits_7(foreign):
             sys.executable,
             "-c",
             "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); print('holding', flush=True); time.sleep(60)",
-            str(foreign[1].warehouse),
+            str(foreign.incremental.warehouse),
         ],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "holding"
-        assert run_tousu(foreign[1], "trace", "--platform", "泽塔", "--period", "2024") == EXIT_WAREHOUSE_BUSY
+        assert run_tousu(foreign.incremental, "trace", "--platform", "泽塔", "--period", "2024") == EXIT_WAREHOUSE_BUSY
     finally:
         holder.kill()
         holder.wait()
+
+
+# The tests below change the incremental warehouse: they run last, in this order.
+
+
+NEW_COMPLAINT = {
+    "complaint_id": "INCREMENTAL-NEW-1",
+    "updated_at": "2024-12-30T10:00:00+08:00",
+    "submitted_at": "2024-12-30 09:00:00",
+    "platform": "泽塔",
+    "domain": "其他",
+    "status": "未审核",
+    "title": "新的投诉",
+}
+
+
+def test_an_incremental_build_reads_only_new_lines_and_a_full_refresh_reads_all(foreign):
+    data_dir = foreign.incremental
+    # Alter an old, already processed line behind the warehouse's back: an
+    # incremental build must not see it (it reads only lines ingested since),
+    # a full refresh must.
+    ((complaint_id, source_file, line_no, title),) = query(
+        data_dir.warehouse,
+        """
+        SELECT complaint_id, source_file, source_line_no, title FROM core.fct_complaints
+        ORDER BY complaint_id LIMIT 1""",
+    )
+    with duckdb.connect(str(data_dir.warehouse)) as con:
+        con.execute(
+            "UPDATE raw.complaints SET title = 'ALTERED' WHERE source_file = ? AND line_no = ?", [source_file, line_no]
+        )
+    (data_dir.landing / "complaints-2024-12-31-extra.jsonl").write_text(
+        json.dumps(NEW_COMPLAINT, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+
+    assert run_tousu(data_dir, "build") == 0
+    titles_sql = "SELECT complaint_id, title FROM core.fct_complaints WHERE complaint_id IN (?, 'INCREMENTAL-NEW-1')"
+    assert dict(query(data_dir.warehouse, titles_sql, [complaint_id])) == {
+        complaint_id: title,
+        "INCREMENTAL-NEW-1": NEW_COMPLAINT["title"],
+    }
+    tables = derived_tables(data_dir.warehouse)
+
+    def snapshot() -> dict[str, list[tuple]]:
+        # every row but the altered complaint's, which only a full refresh reads again
+        return {
+            table: query(
+                data_dir.warehouse,
+                f"SELECT * FROM {table} {'WHERE complaint_id <> ?' if 'complaint_id' in columns else ''} ORDER BY ALL",
+                [complaint_id] if "complaint_id" in columns else [],
+            )
+            for table, columns in tables.items()
+        }
+
+    incremental = snapshot()
+    assert run_tousu(data_dir, "build", "--full-refresh") == 0
+    assert query(
+        data_dir.warehouse, "SELECT title FROM core.fct_complaints WHERE complaint_id = ?", [complaint_id]
+    ) == [("ALTERED",)]
+    # Apart from that complaint, the full refresh gives the incremental build's tables.
+    refreshed = snapshot()
+    assert sorted(refreshed) == sorted(incremental)
+    for table in incremental:
+        assert refreshed[table] == incremental[table], table
+
+
+def test_publication_is_frozen_and_republishing_adds_a_revision(foreign):
+    warehouse = foreign.incremental.warehouse
+    revisions = published(warehouse, PUBLISHED_PERIOD)
+    # Revision 1 holds the ratings as they were after the first batch, although
+    # later batches (and a full refresh) changed the live marts since.
+    assert list(revisions) == [1]
+    assert revisions[1] == foreign.builds[0]["live"] != live(warehouse, PUBLISHED_PERIOD)
+
+    assert run_tousu(foreign.incremental, "publish", "--period", PUBLISHED_PERIOD) == 0
+    revisions = published(warehouse, PUBLISHED_PERIOD)
+    assert list(revisions) == [1, 2]
+    assert revisions[1] == foreign.builds[0]["live"]
+    assert revisions[2] == live(warehouse, PUBLISHED_PERIOD)
+    stamps = query(
+        warehouse,
+        """
+        SELECT revision, count(DISTINCT published_at), count(DISTINCT code_version), min(code_version)
+        FROM marts.published_ratings WHERE period_key = ? GROUP BY revision ORDER BY revision""",
+        [PUBLISHED_PERIOD],
+    )
+    assert [row[:3] for row in stamps] == [(1, 1, 1), (2, 1, 1)]
+    assert stamps[0][3].startswith("0.1.0+g")
+    # BI sees the publication: it is in the serving release written after it.
+    serving = foreign.incremental.serving / "warehouse.duckdb"
+    assert query(
+        serving, "SELECT max(revision) FROM marts.published_ratings WHERE period_key = ?", [PUBLISHED_PERIOD]
+    ) == [(2,)]
+
+
+def test_publish_refuses_periods_without_ratings_or_not_ended(foreign, tmp_path):
+    import datetime as dt
+
+    from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
+    from orchestration.publish import CannotPublish, publish_period
+
+    assert run_tousu(foreign.incremental, "publish", "--period", "2031-Q1") == EXIT_USAGE
+    assert run_tousu(DataDir(tmp_path / "empty").create(), "publish", "--period", "2024") == EXIT_NOT_BUILT
+    with pytest.raises(CannotPublish, match="only ended periods"):
+        publish_period(foreign.incremental, "2024", today=dt.date(2024, 12, 31))

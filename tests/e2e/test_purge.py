@@ -3,17 +3,16 @@ warehouse and of serving, the ledger still reconciles, landing is untouched."""
 
 import contextlib
 import io
-import json
 
 import duckdb
 import pytest
 from conftest import copy_data_dir, query, run_tousu
+from foreign_landing import PERSONAL_FILE, PERSONAL_ID, PERSONAL_NAME, PERSONAL_PHONE
 
 from orchestration.cli import EXIT_NOT_BUILT
 from orchestration.paths import DataDir
 
-SECRET_NAME = "欧阳清秘"
-SECRET_PHONE = "13912345678"
+SECRET_NAME, SECRET_PHONE = PERSONAL_NAME, PERSONAL_PHONE
 
 
 def text_cells_containing(con, needle: str, skip: set[str] = frozenset()) -> list[str]:
@@ -38,36 +37,19 @@ def text_cells_containing(con, needle: str, skip: set[str] = frozenset()) -> lis
     return hits
 
 
-def landed_records(data_dir: DataDir):
-    for path in sorted(data_dir.landing.glob("complaints-*.jsonl")):
-        for line in path.read_bytes().decode("utf-8", "replace").lstrip("\ufeff").splitlines():
-            with contextlib.suppress(ValueError):
-                record = json.loads(line)
-                if isinstance(record, dict):
-                    yield record
-
-
 @pytest.fixture(scope="module")
 def purged(tmp_path_factory, foreign_warehouse):
+    # The foreign landing zone holds a complainant with a name and phone of their
+    # own, in a later state, and a broken line about the same complaint.
     data_dir = copy_data_dir(foreign_warehouse, tmp_path_factory.mktemp("purge") / "data")
-    (target,) = query(
-        data_dir.warehouse,
-        """
-        SELECT complaint_id FROM core.fct_complaints WHERE has_effective_reply AND is_rated
-        ORDER BY complaint_id LIMIT 1""",
-    )[0]
-    # Give the complainant a name and phone of their own, in a later state, and a
-    # broken line about the same complaint that lands in quarantine.
-    state = next(record for record in landed_records(data_dir) if record.get("complaint_id") == target)
-    state.update(updated_at="2024-12-31 23:00:00", user={"name": SECRET_NAME, "phone": SECRET_PHONE, "gender": "女"})
-    (data_dir.landing / "complaints-2025-01-01.jsonl").write_text(
-        json.dumps(state, ensure_ascii=False) + "\n" + f'{{"complaint_id": "{target}", "content": "{SECRET_PHONE}", \n',
-        encoding="utf-8",
-    )
-    assert run_tousu(data_dir, "build") == 0
+    target = PERSONAL_ID
     with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
         assert text_cells_containing(con, SECRET_NAME) == ["raw.complaints.user"]
         assert "audit.quarantine.raw_line" in text_cells_containing(con, SECRET_PHONE)
+        # rated and answered: it counts in the marts until purged
+        assert con.execute(
+            "SELECT is_rated AND has_effective_reply FROM core.fct_complaints WHERE complaint_id = ?", [target]
+        ).fetchall() == [(True,)]
     landing_before = {p.name: p.read_bytes() for p in data_dir.landing.iterdir()}
 
     out = io.StringIO()
@@ -80,7 +62,7 @@ def test_purge_succeeds_and_names_the_landing_files_to_redact(purged):
     data_dir, target, code, output, _ = purged
     assert code == 0
     assert f"purged {target}:" in output
-    assert str(data_dir.landing / "complaints-2025-01-01.jsonl") in output
+    assert str(data_dir.landing / PERSONAL_FILE) in output
 
 
 def test_nothing_of_the_complaint_is_left_in_the_warehouse(purged):
