@@ -8,8 +8,10 @@ import datetime as dt
 import os
 import re
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 
@@ -98,16 +100,47 @@ def run_writer_job(
         log_file = data_dir.logs / f"{log_name}-{stamp}-{os.getpid()}.log"
         # dagster-dbt echoes dbt to stdout and Dagster's console logger writes to
         # stderr: both go to the run's log file, so the terminal stays quiet.
-        shown = BuildProgress(progress, sys.stderr)
-        try:
-            with log_file.open("w", encoding="utf-8") as log:
+        with log_file.open("w", encoding="utf-8") as log, children_write_to(log) as terminal:
+            shown = BuildProgress(progress, terminal)
+            try:
                 tee = ProgressTee(log, shown)
                 with contextlib.redirect_stdout(tee), contextlib.redirect_stderr(tee):
                     outcome = _run_job(data_dir, job_name, run_config or {}, partition_key, "INFO")
-        finally:
-            shown.close()
+            finally:
+                shown.close()
         outcome.log_file = log_file
         return outcome
+
+
+@contextlib.contextmanager
+def children_write_to(log: TextIO) -> Iterator[TextIO]:
+    """Point file descriptor 2 at the run's log while the run lasts, so that
+    what child processes write there (dbt's, and the `dbt --version` dagster-dbt
+    runs, which prints a traceback when Ctrl-C reaches it) lands in the log, not
+    on the terminal. Yields the stream the progress display writes to: the
+    terminal's stderr, or sys.stderr itself when that is not file descriptor 2
+    (a test capturing it)."""
+    sys.stderr.flush()
+    log.flush()
+    saved = os.dup(2)
+    try:
+        real_stderr = sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):
+        real_stderr = False
+    terminal = (
+        open(os.dup(saved), "w", encoding=sys.stderr.encoding or "utf-8", errors="replace", buffering=1)
+        if real_stderr
+        else sys.stderr
+    )
+    os.dup2(log.fileno(), 2)
+    try:
+        yield terminal
+    finally:
+        log.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        if terminal is not sys.stderr:
+            terminal.close()
 
 
 def _run_job(

@@ -15,7 +15,7 @@ from benchmarks.run import compare
 from orchestration.generate.synthetic import generate, generate_next_day
 from orchestration.paths import DataDir
 
-N_COMPLAINTS = 3000
+N_COMPLAINTS = 1000  # the next day brings 1% of it: ten new complaints, ten updates
 
 
 @pytest.fixture(scope="module")

@@ -135,7 +135,9 @@ def test_ctrl_c_says_interrupted_exits_130_and_the_next_build_completes(tmp_path
         text=True,
     )
     deadline = time.monotonic() + 120
-    while not (data_dir / "logs" / "dbt").exists() and build.poll() is None and time.monotonic() < deadline:
+    dbt_logs = data_dir / "logs" / "dbt"
+    # dbt itself has started once its log exists in the invocation's folder
+    while not list(dbt_logs.glob("*/dbt.log")) and build.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(3)  # interrupt once dbt runs models: the middle of the build
     os.killpg(build.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
