@@ -1,9 +1,9 @@
 """The contract's enumerations, read from the dbt seeds that define them.
 
-`seeds/complaint_statuses.csv`, `seeds/domains.csv` and `seeds/reply_authors.csv`
-are the one definition of each list: dbt loads them as reference tables (models
-join them, relationships tests check against them) and ingestion validates lines
-against the same files through this module.
+`seeds/complaint_statuses.csv`, `seeds/domains.csv`, `seeds/reply_authors.csv`
+and `seeds/rating_grades.csv` are the one definition of each list: dbt loads
+them as reference tables (models join them, relationships tests check against
+them); ingestion validates lines and the report names grades through this module.
 """
 
 from __future__ import annotations
@@ -41,6 +41,11 @@ def rated_statuses() -> tuple[str, ...]:
 def reply_authors() -> tuple[str, ...]:
     """Who may write a reply."""
     return tuple(row["author"] for row in _rows("reply_authors"))
+
+
+def rating_grades() -> tuple[tuple[str, str], ...]:
+    """(rating_code, rating) of each grade, best first."""
+    return tuple((row["rating_code"], row["rating"]) for row in _rows("rating_grades"))
 
 
 def sql_list(values: tuple[str, ...]) -> str:

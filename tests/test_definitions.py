@@ -39,6 +39,7 @@ ASSETS_BY_GROUP = {
     },
     "reference": {
         "reference/complaint_statuses",
+        "reference/rating_grades",
         "reference/domains",
         "reference/reply_authors",
         "reference/province_aliases",

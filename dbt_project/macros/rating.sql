@@ -21,12 +21,3 @@
         else 'recommended'
     end
 {%- endmacro %}
-
-{% macro rating_label(rating_code) -%}
-    case {{ rating_code }}
-        when 'unrated' then '不予评级'
-        when 'not_recommended' then '不建议下单'
-        when 'cautious' then '谨慎下单'
-        when 'recommended' then '建议下单'
-    end
-{%- endmacro %}

@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.periods import require_rated_period
+from orchestration.reference import rating_grades
 
 DIMENSIONS = ("problem_type", "province", "gender", "amount_band")
 PERIOD_TYPE_ORDER = {"year": 0, "half": 1, "quarter": 2, "month": 3}
@@ -84,10 +85,7 @@ def rated_domains(serving_db: Path, period_key: str) -> list[str]:
 def _summary(periods: list[dict], period_key: str) -> dict:
     """The rating count of a platform over the periods inside the report's period,
     as platform_annual_summary counts a year."""
-    counts = {
-        code: sum(row["rating_code"] == code for row in periods)
-        for code in ("recommended", "cautious", "not_recommended", "unrated")
-    }
+    counts = {code: sum(row["rating_code"] == code for row in periods) for code, _ in rating_grades()}
     own = next((row["rating"] for row in periods if row["period_key"] == period_key), "")
     return {"n_ratings": len(periods), **{f"n_{code}": n for code, n in counts.items()}, "period_rating": own}
 

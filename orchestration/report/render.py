@@ -8,16 +8,13 @@ from pathlib import Path
 import jinja2
 
 from orchestration.paths import write_text_atomically
+from orchestration.reference import rating_grades
 from orchestration.report import charts
 from orchestration.report.data import PlatformSection, ReportData, load
 
 NUMERALS = "一二三四五六七八九十"
-GRADES = (
-    ("n_recommended", "建议下单"),
-    ("n_cautious", "谨慎下单"),
-    ("n_not_recommended", "不建议下单"),
-    ("n_unrated", "不予评级"),
-)
+# The annual summary's count column of each grade, with the grade's name.
+GRADES = tuple((f"n_{code}", name) for code, name in rating_grades())
 NO_REPLY = "接到该用户投诉后，我们第一时间将投诉案件移交该平台督办处理，但截至发稿前，尚未收到被投诉平台的有效回复。"
 
 

@@ -16,9 +16,7 @@ class Plugin(BasePlugin):
         # Database-wide settings: set once on the connection dbt opens first.
         for key, value in duckdb_settings().items():
             conn.execute(f"SET {key} = $value", {"value": value})
-        sql_functions.register(conn)
-
-    def configure_cursor(self, cursor):
-        # Temp macros and UDFs are per connection; dbt runs models on cursors.
-        sql_functions.register(cursor)
-        return cursor
+        # Stored in the warehouse, so that the cursor dbt opens for each node
+        # sees the macros without defining them again; the Python UDF belongs
+        # to the database instance, which the cursors share.
+        sql_functions.register(conn, stored=True)

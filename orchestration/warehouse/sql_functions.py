@@ -137,10 +137,16 @@ def normalise_name(text: str) -> str:
     return unicodedata.normalize("NFKC", kept).strip(WHITE_SPACE)
 
 
-def register(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
-    """Define tousu's macros and UDFs on one connection (idempotent)."""
+def register(con: duckdb.DuckDBPyConnection, *, stored: bool = False) -> duckdb.DuckDBPyConnection:
+    """Define tousu's macros and UDFs on one connection (idempotent).
+
+    Macros are temporary, of this connection only, unless `stored`: then they
+    are written to the database (schema main), where every connection and
+    cursor of it sees them. dbt stores them: it runs each node on a new cursor,
+    a connection of its own, and defining temp macros on each cost 20 ms a node."""
+    kind = "MACRO" if stored else "TEMP MACRO"
     for name, (params, body) in MACROS.items():
-        con.execute(f"CREATE OR REPLACE TEMP MACRO {name}{params} AS ({body})")
+        con.execute(f"CREATE OR REPLACE {kind} {name}{params} AS ({body})")
     # A Python UDF belongs to the database instance (cursors share it), while temp
     # macros belong to each connection: create the UDF only once.
     already = con.execute("SELECT count(*) FROM duckdb_functions() WHERE function_name = 'tousu_nfkc'").fetchall()[0][0]

@@ -148,3 +148,15 @@ def test_white_space_is_every_character_python_calls_space_plus_bom_and_zero_wid
     from orchestration.warehouse.sql_functions import WHITE_SPACE
 
     assert WHITE_SPACE == "".join(chr(c) for c in range(0x110000) if chr(c).isspace()) + "\ufeff\u200b"
+
+
+def test_stored_macros_are_seen_by_every_cursor_and_survive_the_connection(tmp_path):
+    """dbt's plugin stores the macros: its per-node cursors define nothing."""
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as con:
+        register(con, stored=True)
+        cursor = con.cursor()
+        assert cursor.execute("SELECT tousu_trim('\u3000 x \u3000'), tousu_nfkc('ＡＢ')").fetchall() == [("x", "AB")]
+    # in the file: a later connection sees the macros (not the Python UDF)
+    with duckdb.connect(str(database), read_only=True) as con:
+        assert con.execute("SELECT tousu_is_blank('\u3000')").fetchall() == [(True,)]

@@ -87,24 +87,41 @@ rated as (
     inner join periods using (period_key)
     inner join platforms using (platform)
 
+),
+
+graded as (
+
+    select
+        *,
+        {{ rating_code('composite_index', 'eligible') }} as rating_code
+    from rated
+
+),
+
+-- the grades' names, from the seed that lists them
+grades as (
+
+    select * from {{ ref('rating_grades') }}
+
 )
 
 select
-    platform,
-    domain,
-    period_key,
-    period_type,
-    period_label,
-    period_start,
-    period_end,
-    n_complaints::bigint as n_complaints,
-    n_replied::bigint as n_replied,
-    reply_rate,
-    timeliness,
-    n_scored::bigint as n_scored,
-    satisfaction,
-    composite_index,
-    eligible,
-    {{ rating_label(rating_code('composite_index', 'eligible')) }} as rating,
-    {{ rating_code('composite_index', 'eligible') }} as rating_code
-from rated
+    graded.platform,
+    graded.domain,
+    graded.period_key,
+    graded.period_type,
+    graded.period_label,
+    graded.period_start,
+    graded.period_end,
+    graded.n_complaints::bigint as n_complaints,
+    graded.n_replied::bigint as n_replied,
+    graded.reply_rate,
+    graded.timeliness,
+    graded.n_scored::bigint as n_scored,
+    graded.satisfaction,
+    graded.composite_index,
+    graded.eligible,
+    grades.rating,
+    graded.rating_code
+from graded
+inner join grades on graded.rating_code = grades.rating_code
