@@ -121,7 +121,6 @@ def children_write_to(log: TextIO) -> Iterator[TextIO]:
     terminal's stderr, or sys.stderr itself when that is not file descriptor 2
     (a test capturing it)."""
     sys.stderr.flush()
-    log.flush()
     saved = os.dup(2)
     try:
         real_stderr = sys.stderr.fileno() == 2
@@ -136,7 +135,8 @@ def children_write_to(log: TextIO) -> Iterator[TextIO]:
     try:
         yield terminal
     finally:
-        log.flush()
+        # The terminal first, whatever happens to the log: on a full disk its
+        # flush fails, and the message saying so must reach the user.
         os.dup2(saved, 2)
         os.close(saved)
         if terminal is not sys.stderr:

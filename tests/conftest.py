@@ -64,3 +64,28 @@ def copy_data_dir(source: DataDir, destination: Path) -> DataDir:
     serving's relative links stay inside the copy)."""
     shutil.copytree(source.root, destination, symlinks=True)
     return DataDir(destination)
+
+
+# The slowest modules first, so that the two xdist workers (--dist loadfile
+# hands out whole modules, in collection order) end together instead of one
+# running a long module while the other waits. The first two do not both wait
+# for the shared warehouse: test_demo builds its own.
+LONGEST_FIRST = (
+    "e2e/test_foreign_landing.py",
+    "e2e/test_demo.py",
+    "e2e/test_crash_safety.py",
+    "e2e/test_clear_failures.py",
+    "e2e/test_benchmark_equivalence.py",
+    "e2e/test_data_tests_on_changes.py",
+    "e2e/test_concurrent_builds.py",
+    "e2e/test_dbt_vars.py",
+    "e2e/test_purge.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.as_posix()
+        return next((n for n, module in enumerate(LONGEST_FIRST) if path.endswith(module)), len(LONGEST_FIRST))
+
+    items.sort(key=rank)  # stable: each module keeps its own order
