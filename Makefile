@@ -68,7 +68,8 @@ dagster: install ## the Dagster UI on http://127.0.0.1:3000, with sensor, schedu
 	mkdir -p "$(DAGSTER_HOME)"
 	cp deploy/dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
 	# No -m: pyproject's [tool.dagster] names the module and the code location (tousu).
-	TOUSU_DATA_DIR="$(DATA_DIR)" DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev
+	# The venv's bin/ on PATH: dagster-dbt's prepare_if_dev() runs `dbt parse` by name.
+	PATH="$(abspath $(BIN)):$$PATH" TOUSU_DATA_DIR="$(DATA_DIR)" DAGSTER_HOME="$(DAGSTER_HOME)" $(BIN)/dagster dev
 
 clean:
 	rm -rf $(VENV) $(TOOLS) target build logs .pytest_cache
