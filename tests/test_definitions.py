@@ -190,3 +190,15 @@ def test_every_check_has_a_readable_name():
     become runs of underscores; such tests carry a `name:` of their own."""
     names = [key.name for key in defs.resolve_asset_graph().asset_check_keys]
     assert names and not [name for name in names if "___" in name]
+
+
+def test_each_job_selects_its_assets_by_key_and_group():
+    graph = defs.resolve_asset_graph()
+    ingestion = {key for key in graph.get_all_asset_keys() if graph.get(key).group_name == "ingestion"}
+    publication, serving = dg.AssetKey(["marts", "published_ratings"]), dg.AssetKey(["serving", "marts"])
+    build = defs.resolve_job_def("build_warehouse").asset_layer.executable_asset_keys
+    refresh = defs.resolve_job_def("refresh_warehouse").asset_layer.executable_asset_keys
+    # a refresh is the build without ingestion: every dbt asset but publication, then serving
+    assert refresh == build - ingestion
+    assert publication not in build and serving in refresh
+    assert dg.AssetKey(["raw", "complaints"]) in build and dg.AssetKey(["core", "fct_complaints"]) in refresh

@@ -14,63 +14,48 @@ files as (
 
 ),
 
-raw_rows as (
+-- Rows each file left, by layer: raw (complaints or registry) or quarantine,
+-- and the purged lines of each layer.
+landed_rows as (
 
     select
         source_file,
+        'raw' as layer,
         count(*) as n_rows
     from {{ source('tousu', 'complaints') }}
     group by all
     union all
     select
         source_file,
+        'raw' as layer,
         count(*) as n_rows
     from {{ source('tousu', 'platforms') }}
     group by all
     union all
     select
         source_file,
-        count(*) as n_rows
-    from {{ source('audit', 'purged_lines') }}
-    where layer = 'raw'
-    group by all
-
-),
-
-raw_counts as (
-
-    select
-        source_file,
-        sum(n_rows) as n_rows
-    from raw_rows
-    group by all
-
-),
-
-quarantined as (
-
-    select
-        source_file,
+        'quarantine' as layer,
         count(*) as n_rows
     from {{ source('audit', 'quarantine') }}
     group by all
     union all
     select
         source_file,
+        layer,
         count(*) as n_rows
     from {{ source('audit', 'purged_lines') }}
-    where layer = 'quarantine'
     group by all
 
 ),
 
-quarantine_counts as (
+landed_counts as (
 
     select
         source_file,
-        sum(n_rows) as n_rows
-    from quarantined
-    group by all
+        coalesce(sum(n_rows) filter (where layer = 'raw'), 0) as n_raw_rows,
+        coalesce(sum(n_rows) filter (where layer = 'quarantine'), 0) as n_quarantine_rows
+    from landed_rows
+    group by source_file
 
 )
 
@@ -79,12 +64,11 @@ select
     files.n_lines,
     files.n_blank,
     files.n_loaded,
-    raw_counts.n_rows as n_raw_rows,
+    landed_counts.n_raw_rows,
     files.n_quarantined,
-    quarantine_counts.n_rows as n_quarantine_rows
+    landed_counts.n_quarantine_rows
 from files
-left join raw_counts using (source_file)
-left join quarantine_counts using (source_file)
+left join landed_counts using (source_file)
 where files.n_lines <> files.n_loaded + files.n_quarantined + files.n_blank
-    or files.n_loaded <> coalesce(raw_counts.n_rows, 0)
-    or files.n_quarantined <> coalesce(quarantine_counts.n_rows, 0)
+    or files.n_loaded <> coalesce(landed_counts.n_raw_rows, 0)
+    or files.n_quarantined <> coalesce(landed_counts.n_quarantine_rows, 0)
