@@ -9,7 +9,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 DBT_FLAGS := --project-dir . --profiles-dir dbt_project
 
-.PHONY: install manifest browser demo lint format test bench bench-large docs dagster clean
+.PHONY: install manifest java browser demo lint format test bench bench-large docs dagster clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -26,6 +26,10 @@ manifest: $(VENV)/.installed ## dbt parse, only when the dbt project changed
 
 demo: install ## generate the default sample into $TOUSU_DATA_DIR (./data), build, print the board
 	$(BIN)/tousu demo
+
+java: ## Java 17 (Debian's openjdk-17-jre-headless) for pyspark's local Spark session (issue 17)
+	@java -version 2>&1 | grep -q 'version "17' || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless; }
 
 browser: ## headless Chromium and CJK fonts (Debian packages) for the report test
 	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || { \
