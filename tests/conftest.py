@@ -39,6 +39,27 @@ def query(database: Path | None, sql: str, params=None) -> list[tuple]:
         return con.execute(sql, params or []).fetchall()
 
 
+def derived_tables(warehouse: Path) -> dict[str, list[str]]:
+    """Every table dbt builds from the landed lines (schemas intermediate, core
+    and marts), with its columns in order."""
+    rows = query(
+        warehouse,
+        """
+        SELECT t.schema_name || '.' || t.table_name, list(c.column_name ORDER BY c.column_index)
+        FROM duckdb_tables() AS t JOIN duckdb_columns() AS c USING (schema_name, table_name)
+        WHERE t.schema_name IN ('intermediate', 'core', 'marts')
+        GROUP BY ALL ORDER BY 1""",
+    )
+    return dict(rows)
+
+
+def rows_but_ingestion_times(warehouse: Path, table: str, columns: list[str]) -> list[tuple]:
+    """A table's rows, sorted, without source_ingested_at: two warehouses built
+    from the same lines may differ in that column and in nothing else."""
+    kept = ", ".join(f'"{column}"' for column in columns if column != "source_ingested_at")
+    return query(warehouse, f"SELECT {kept} FROM {table} ORDER BY ALL")
+
+
 @pytest.fixture(scope="session")
 def foreign_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DataDir:
     """The foreign landing zone (tests/foreign_landing.py, every batch at once)

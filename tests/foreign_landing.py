@@ -136,186 +136,58 @@ def _complaint_states(rng: random.Random, number: int) -> list[dict]:
     return states
 
 
+# Most defects are one valid-looking record with one field wrong: the
+# record below, with the fields given (the others keep their place, so the
+# bytes are those of the record written out whole).
+_DEFECT_RECORD = {
+    "complaint_id": None,
+    "updated_at": "2024-05-01 10:00:00",
+    "submitted_at": "2024-05-01 10:00:00",
+    "platform": "泽塔",
+    "domain": "其他",
+    "status": "未审核",
+}
+
+
+def _defect(complaint_id: str, **fields) -> bytes:
+    return json.dumps({**_DEFECT_RECORD, "complaint_id": complaint_id, **fields}).encode()
+
+
 DEFECTS = [
     b"\xff\xfe not utf-8 {}",
     b'{"complaint_id": "X1", ',
     b"[1, 2, 3]",
     b'"just a string"',
     json.dumps({"updated_at": "2024-05-01 10:00:00"}).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D1",
-            "updated_at": "2024-05-01T25:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "未审核",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D2",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": 20240501,
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "未审核",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D3",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "done",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D4",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "金融",
-            "status": "未审核",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D5",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "未审核",
-            "amount": "lots",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D6",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "已评价",
-            "transferred_at": "2024-05-01 10:00:00",
-            "evaluation": {"score": "9"},
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D7",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "已受理",
-            "transferred_at": "2024-05-01 10:00:00",
-            "replies": {"author": "platform"},
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D8",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "已受理",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D9",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "已移交",
-            "transferred_at": "2024-04-30 10:00:00",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D10",
-            "updated_at": "2024-05-03 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "已受理",
-            "transferred_at": "2024-05-02 10:00:00",
-            "replies": [{"replied_at": "2024-05-02 09:00:00", "author": "platform", "content": "x"}],
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D11",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "\u3000 ",
-            "domain": "其他",
-            "status": "未审核",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D12",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "已评价",
-            "transferred_at": "2024-05-01 10:00:00",
-            "evaluation": {"score": 10.5},
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D13",
-            "updated_at": "2024-05-01 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "未审核",
-            "amount": -1,
-        }
-    ).encode(),
+    _defect("D1", updated_at="2024-05-01T25:00:00"),
+    _defect("D2", submitted_at=20240501),
+    _defect("D3", status="done"),
+    _defect("D4", domain="金融"),
+    _defect("D5", amount="lots"),
+    _defect("D6", status="已评价", transferred_at="2024-05-01 10:00:00", evaluation={"score": "9"}),
+    _defect("D7", status="已受理", transferred_at="2024-05-01 10:00:00", replies={"author": "platform"}),
+    _defect("D8", status="已受理"),
+    _defect("D9", status="已移交", transferred_at="2024-04-30 10:00:00"),
+    _defect(
+        "D10",
+        updated_at="2024-05-03 10:00:00",
+        status="已受理",
+        transferred_at="2024-05-02 10:00:00",
+        replies=[{"replied_at": "2024-05-02 09:00:00", "author": "platform", "content": "x"}],
+    ),
+    _defect("D11", platform="\u3000 "),
+    _defect("D12", status="已评价", transferred_at="2024-05-01 10:00:00", evaluation={"score": 10.5}),
+    _defect("D13", amount=-1),
     # never transferred, yet a platform reply: valid, and no data test may fail on it
-    json.dumps(
-        {
-            "complaint_id": "V1",
-            "updated_at": "2024-05-02 10:00:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽\u200b塔",
-            "domain": "其他",
-            "status": "未审核",
-            "replies": [{"replied_at": "2024-05-01 11:00:00", "author": "platform", "content": "已联系"}],
-        }
-    ).encode(),
+    _defect(
+        "V1",
+        updated_at="2024-05-02 10:00:00",
+        platform="泽\u200b塔",
+        replies=[{"replied_at": "2024-05-01 11:00:00", "author": "platform", "content": "已联系"}],
+    ),
     # timestamps outside the plausible range
-    json.dumps(
-        {
-            "complaint_id": "D14",
-            "updated_at": "0001-01-01 09:00:00",
-            "submitted_at": "0001-01-01 09:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "未审核",
-        }
-    ).encode(),
-    json.dumps(
-        {
-            "complaint_id": "D15",
-            "updated_at": "9999-12-31T23:00:00-12:00",
-            "submitted_at": "2024-05-01 10:00:00",
-            "platform": "泽塔",
-            "domain": "其他",
-            "status": "未审核",
-        }
-    ).encode(),
+    _defect("D14", updated_at="0001-01-01 09:00:00", submitted_at="0001-01-01 09:00:00"),
+    _defect("D15", updated_at="9999-12-31T23:00:00-12:00"),
     # not RFC 8259 JSON: a trailing comma, NaN, a member name twice
     b'{"complaint_id": "D16", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8",}',
     b'{"complaint_id": "D17", "updated_at": "2024-05-01 10:00:00", "submitted_at": "2024-05-01 10:00:00", "platform": "\xe6\xb3\xbd\xe5\xa1\x94", "domain": "\xe5\x85\xb6\xe4\xbb\x96", "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8", "amount": NaN}',

@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 
-from conftest import query, run_tousu
+from conftest import derived_tables, query, rows_but_ingestion_times, run_tousu
 
 from orchestration.failpoints import FAILPOINT_ENV
 from orchestration.paths import DATA_DIR_ENV, DataDir
@@ -36,17 +36,8 @@ def snapshot(data_dir: DataDir) -> dict[str, list[tuple]]:
         "quarantine": "SELECT * EXCLUDE (quarantined_at) FROM audit.quarantine ORDER BY ALL",
     }
     result = {name: query(warehouse, sql) for name, sql in tables.items()}
-    derived = query(
-        warehouse,
-        """
-        SELECT t.schema_name || '.' || t.table_name,
-               list(c.column_name) FILTER (WHERE c.column_name NOT IN ('source_ingested_at'))
-        FROM duckdb_tables() AS t JOIN duckdb_columns() AS c USING (schema_name, table_name)
-        WHERE t.schema_name IN ('intermediate', 'core', 'marts')
-        GROUP BY ALL ORDER BY 1""",
-    )
-    for table, columns in derived:
-        result[table] = query(warehouse, f"SELECT {', '.join(columns)} FROM {table} ORDER BY ALL")
+    for table, columns in derived_tables(warehouse).items():
+        result[table] = rows_but_ingestion_times(warehouse, table, columns)
     served = data_dir.serving / "warehouse.duckdb"
     for (table,) in query(served, "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'"):
         result[f"serving.{table}"] = query(served, f"SELECT * FROM marts.{table} ORDER BY ALL")
