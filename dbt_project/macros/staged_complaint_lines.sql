@@ -11,7 +11,7 @@ with
 -- read of this view pays, even one that wants only the key columns).
 compound_surnames as (
 
-    select list(surname) as surnames from {{ ref('compound_surnames') }}
+    select array_agg(surname) as surnames from {{ ref('compound_surnames') }}
 
 ),
 
@@ -31,18 +31,18 @@ renamed as (
         tousu_amount(amount)                                  as amount,
         title,
         content,
-        case tousu_trim("user" ->> 'gender')
+        case tousu_trim({{ json_text(adapter.quote('user'), 'gender') }})
             when '男' then '男'
             when '女' then '女'
             else '未知'
         end                                                   as gender,
         -- matched to an official province name in int_complaints__current_state
-        lower(tousu_trim(tousu_nfkc("user" ->> 'province')))  as province_text,
-        nullif(tousu_trim(tousu_nfkc("user" ->> 'name')), '') as user_name,
+        lower(tousu_trim(tousu_nfkc({{ json_text(adapter.quote('user'), 'province') }}))) as province_text,
+        nullif(tousu_trim(tousu_nfkc({{ json_text(adapter.quote('user'), 'name') }})), '') as user_name,
         replies,
-        (evaluation ->> 'score')::double                      as score,
-        tousu_local_ts(evaluation ->> 'evaluated_at')         as evaluated_at,
-        evaluation ->> 'comment'                              as evaluation_comment,
+        {{ json_text('evaluation', 'score') }}::double        as score,
+        tousu_local_ts({{ json_text('evaluation', 'evaluated_at') }}) as evaluated_at,
+        {{ json_text('evaluation', 'comment') }}              as evaluation_comment,
         source_file,
         line_no                                               as source_line_no,
         ingested_at
@@ -51,12 +51,12 @@ renamed as (
 )
 
 select
-    renamed.* exclude (user_name),
+    {{ star_except('renamed', ['user_name']) }},
     case
         when user_name is null then '匿名用户'
         else
             case
-                when list_contains((select surnames from compound_surnames), left(user_name, 2))
+                when array_contains((select surnames from compound_surnames), left(user_name, 2))
                     then left(user_name, 2)
                 else left(user_name, 1)
             end

@@ -6,7 +6,7 @@ facts as (
 
     select
         platform,
-        {{ year_key('year(submitted_date)') }} || '-' || lpad(month(submitted_date)::varchar, 2, '0') as period_key,
+        {{ year_key('year(submitted_date)') }} || '-' || lpad(month(submitted_date)::string, 2, '0') as period_key,
         count(*) as n_complaints
     from {{ ref('fct_complaints') }}
     where is_rated

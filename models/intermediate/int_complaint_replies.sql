@@ -1,7 +1,7 @@
 -- One row per reply of each complaint's current state, flagged when it is an
 -- effective platform reply: author platform and content not blank (full-width
 -- spaces count as blank). Incremental: only complaints whose state changed.
-{{ config(materialized='incremental', incremental_strategy='replace_complaints') }}
+{{ config(materialized=facts_materialization(), incremental_strategy='replace_complaints') }}
 
 with
 
@@ -25,8 +25,7 @@ unnested as (
         source_file,
         source_line_no,
         source_ingested_at,
-        unnest(json_extract(replies, '$[*]')) as reply,
-        generate_subscripts(json_extract(replies, '$[*]'), 1) as reply_index
+        {{ list_elements(json_array('replies'), 'reply', 'reply_index') }}
     from complaints
     where replies is not null
 
@@ -35,11 +34,11 @@ unnested as (
 select
     complaint_id,
     reply_index,
-    tousu_local_ts(reply ->> 'replied_at') as replied_at,
-    reply ->> 'author' as author,
-    reply ->> 'content' as content,
-    (reply ->> 'author') = 'platform'
-    and not tousu_is_blank(reply ->> 'content') as is_effective_platform_reply,
+    tousu_local_ts({{ json_text('reply', 'replied_at') }}) as replied_at,
+    {{ json_text('reply', 'author') }} as author,
+    {{ json_text('reply', 'content') }} as content,
+    {{ json_text('reply', 'author') }} = 'platform'
+    and not tousu_is_blank({{ json_text('reply', 'content') }}) as is_effective_platform_reply,
     source_file,
     source_line_no,
     source_ingested_at

@@ -6,7 +6,7 @@
 -- lines ingested after the newest line this table holds, and a complaint's row
 -- is replaced only when one of them beats the state held. A full refresh
 -- computes the same table from every line.
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='complaint_id') }}
+{{ config(materialized=facts_materialization(), incremental_strategy='delete+insert', unique_key='complaint_id') }}
 
 with
 
@@ -30,7 +30,7 @@ new_lines as (
 -- would sort every line with all its columns.
 latest_keys as (
 
-    select max({ 'updated_at': updated_at, 'source_file': source_file, 'source_line_no': source_line_no }) as latest
+    select max({{ struct_of(['updated_at', 'source_file', 'source_line_no']) }}) as latest
     from new_lines
     group by complaint_id
 
@@ -66,8 +66,10 @@ changed as (
         left join {{ this }} as held using (complaint_id)
         where held.complaint_id is null
         -- rows compare left to right: the order of the qualify above
-            or (best_new_line.updated_at, best_new_line.source_file, best_new_line.source_line_no)
-            > (held.updated_at, held.source_file, held.source_line_no)
+            or {{ ordering_key([
+                'best_new_line.updated_at', 'best_new_line.source_file', 'best_new_line.source_line_no'
+            ]) }}
+            > {{ ordering_key(['held.updated_at', 'held.source_file', 'held.source_line_no']) }}
     {% else %}
         select * from best_new_line
     {% endif %}
@@ -95,7 +97,7 @@ province_matches as (
         province_aliases.province
     from province_spellings
     inner join province_aliases
-        on starts_with(province_spellings.province_text, province_aliases.alias)
+        on left(province_spellings.province_text, length(province_aliases.alias)) = province_aliases.alias
     qualify row_number() over (
             partition by province_spellings.province_text
             order by length(province_aliases.alias) desc
@@ -105,7 +107,7 @@ province_matches as (
 
 select
     -- the excluded names are not column references (sqlfluff reads them as such)
-    changed.* exclude (province_text, ingested_at), -- noqa: RF02
+    {{ star_except('changed', ['province_text', 'ingested_at']) }},
     coalesce(province_matches.province, '未知') as province,
     changed.ingested_at as source_ingested_at
 from changed

@@ -41,6 +41,11 @@ _WHITE_SPACE_SQL = " || ".join(f"chr({ord(c)})" for c in WHITE_SPACE)
 # A decimal number, optionally with thousands separators, a currency sign in
 # front and 元 behind (`"6,000.00元"`, `"￥1200"`); JSON numbers arrive as text too.
 AMOUNT_PATTERN = r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?"
+# The currency sign and 元 removed around an amount, with the spaces next to
+# them. The space class is spelled out: `\s` means one set in DuckDB's RE2 and
+# another (with \x0b) in Spark's Java regular expressions.
+CURRENCY_AFFIXES = r"^[¥￥][\t\n\f\r ]*|[\t\n\f\r ]*元$"
+REGISTRY_DATE_PATTERN = r"(19|[2-9]\d)\d{2}-\d{2}-\d{2}"
 
 MACROS = {
     # Strip white space of every kind (DuckDB's trim() only strips ASCII spaces).
@@ -74,7 +79,7 @@ MACROS = {
     # date a platform was on- or offboarded, and no year 0 exists in Python).
     "tousu_date": (
         "(s)",
-        """CASE WHEN regexp_full_match(tousu_trim(s), '(19|[2-9]\\d)\\d{2}-\\d{2}-\\d{2}')
+        f"""CASE WHEN regexp_full_match(tousu_trim(s), '{REGISTRY_DATE_PATTERN}')
                 THEN try_cast(tousu_trim(s) AS DATE) END""",
     ),
     # A plain decimal as a number >= 0, else NULL (DuckDB's cast alone would
@@ -94,27 +99,85 @@ MACROS = {
         f"""CASE
             WHEN regexp_full_match(s, '{AMOUNT_PATTERN}') THEN tousu_decimal(s)
             ELSE tousu_decimal(regexp_replace(
-                regexp_replace(tousu_trim(s), '^[¥￥]\\s*|\\s*元$', '', 'g'), '[,，]', '', 'g'))
+                regexp_replace(tousu_trim(s), '{CURRENCY_AFFIXES}', '', 'g'), '[,，]', '', 'g'))
         END""",
-    ),
-    # The text of a JSON string value; NULL for any other JSON type.
-    "tousu_json_string": (
-        "(j)",
-        "CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$' END",
-    ),
-    # The text of a JSON scalar; numbers and booleans as DuckDB renders them.
-    "tousu_json_scalar": (
-        "(j)",
-        """CASE WHEN json_type(j) = 'VARCHAR' THEN j ->> '$'
-                WHEN json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN') THEN j::VARCHAR
-           END""",
-    ),
-    "tousu_json_is_number": (
-        "(j)",
-        "coalesce(json_type(j) IN ('BIGINT', 'UBIGINT', 'DOUBLE'), false)",
     ),
 }
 
+
+# The same functions in Spark SQL, for the dbt models on the Spark engine
+# (orchestration/warehouse/spark.py creates them as persistent SQL functions of
+# the metastore). Each rule keeps its patterns above; only the spelling differs:
+# Java regular expressions match anywhere unless anchored (`\z`, not `$`, which
+# also matches before a final newline), Spark parses offsets itself, and its
+# local times are TIMESTAMP_NTZ. tests/unit/test_sql_functions.py runs every
+# case on both engines.
+_SPARK_WHITE_SPACE = "".join(f"\\u{ord(c):04x}" for c in WHITE_SPACE)
+
+
+# An offset's sign, hours and (optional) minutes.
+_SPARK_OFFSET = r"([+-])(\\d{2}):?(\\d{2})?$"
+
+
+def _spark_full_match(value: str, pattern: str) -> str:
+    anchored = "^(?:" + pattern + r")\z"
+    return f"({value} RLIKE '{_spark_literal(anchored)}')"
+
+
+def _spark_literal(text: str) -> str:
+    """`text` inside a Spark SQL string literal: backslashes and quotes escaped."""
+    return text.replace("\\", "\\\\").replace("'", "\\'")
+
+
+SPARK_FUNCTIONS = {
+    "tousu_trim": ("s STRING", "STRING", f"trim(BOTH '{_SPARK_WHITE_SPACE}' FROM s)"),
+    "tousu_is_blank": ("s STRING", "BOOLEAN", "s IS NULL OR tousu_trim(s) = ''"),
+    "tousu_local_ts": (
+        "s STRING",
+        "TIMESTAMP_NTZ",
+        # The wall clock at the offset, moved by the offset to UTC and on to
+        # Shanghai: no step depends on the session's time zone, and offsets
+        # beyond Java's ±18:00 (which SPEC allows) work too.
+        f"""CASE
+            WHEN s IS NULL OR NOT {_spark_full_match("s", TIMESTAMP_PATTERN)} THEN NULL
+            WHEN s RLIKE '{_spark_literal(OFFSET_SUFFIX_PATTERN)}' THEN convert_timezone('UTC', 'Asia/Shanghai',
+                timestampadd(MINUTE,
+                    CASE WHEN upper(right(s, 1)) = 'Z' THEN 0
+                         ELSE (CASE WHEN regexp_extract(s, '{_SPARK_OFFSET}', 1) = '-' THEN 1 ELSE -1 END)
+                              * (int(regexp_extract(s, '{_SPARK_OFFSET}', 2)) * 60
+                                 + coalesce(try_cast(regexp_extract(s, '{_SPARK_OFFSET}', 3) AS INT), 0))
+                    END,
+                    try_cast(regexp_replace(left(s, 10) || ' ' || substr(s, 12), '{_spark_literal(OFFSET_SUFFIX_PATTERN)}', '')
+                             AS TIMESTAMP_NTZ)))
+            ELSE try_cast(left(s, 10) || ' ' || substr(s, 12) AS TIMESTAMP_NTZ)
+        END""",
+    ),
+    "tousu_date": (
+        "s STRING",
+        "DATE",
+        f"CASE WHEN {_spark_full_match('tousu_trim(s)', REGISTRY_DATE_PATTERN)} THEN try_cast(tousu_trim(s) AS DATE) END",
+    ),
+    "tousu_decimal": (
+        "txt STRING",
+        "DOUBLE",
+        # Java's parser takes 'Infinity' and 'NaN', which the pattern refuses,
+        # and turns 1e400 into Infinity, which the bound refuses.
+        f"""CASE
+            WHEN {_spark_full_match("txt", AMOUNT_PATTERN)}
+                 AND try_cast(txt AS DOUBLE) >= 0 AND try_cast(txt AS DOUBLE) < double('Infinity')
+            THEN try_cast(txt AS DOUBLE) + 0.0D
+        END""",
+    ),
+    "tousu_amount": (
+        "s STRING",
+        "DOUBLE",
+        f"""CASE
+            WHEN {_spark_full_match("s", AMOUNT_PATTERN)} THEN tousu_decimal(s)
+            ELSE tousu_decimal(regexp_replace(
+                regexp_replace(tousu_trim(s), '{_spark_literal(CURRENCY_AFFIXES)}', ''), '[,，]', ''))
+        END""",
+    ),
+}
 
 # Unicode format characters (category Cf: zero-width space and joiners, BOM,
 # bidi marks, soft hyphen): invisible, so two names differing only by one look

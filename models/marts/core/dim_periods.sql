@@ -16,7 +16,7 @@ bounds as (
 
 years as (
 
-    select unnest(range(first_year, last_year + 1)) as year
+    select {{ each_integer('first_year', 'last_year', 'year') }}
     from bounds
     where first_year is not null
 
@@ -70,7 +70,7 @@ periods as (
         'half' as period_type,
         case half when 1 then '上半年' else '下半年' end as period_label,
         make_date(year, 6 * half - 5, 1) as period_start,
-        (make_date(year, 6 * half - 5, 1) + interval 6 month - interval 1 day)::date as period_end,
+        last_day(make_date(year, 6 * half, 1)) as period_end,
         year
     from halves
 
@@ -79,20 +79,20 @@ periods as (
     select
         {{ year_key('year') }} || '-Q' || quarter as period_key,
         'quarter' as period_type,
-        '第' || ['一', '二', '三', '四'][quarter] || '季度' as period_label,
+        case quarter when 1 then '第一季度' when 2 then '第二季度' when 3 then '第三季度' else '第四季度' end as period_label,
         make_date(year, 3 * quarter - 2, 1) as period_start,
-        (make_date(year, 3 * quarter - 2, 1) + interval 3 month - interval 1 day)::date as period_end,
+        last_day(make_date(year, 3 * quarter, 1)) as period_end,
         year
     from quarters
 
     union all
 
     select
-        {{ year_key('year') }} || '-' || lpad(month::varchar, 2, '0') as period_key,
+        {{ year_key('year') }} || '-' || lpad(month::string, 2, '0') as period_key,
         'month' as period_type,
-        month || '月' as period_label,
+        month::string || '月' as period_label,
         make_date(year, month, 1) as period_start,
-        (make_date(year, month, 1) + interval 1 month - interval 1 day)::date as period_end,
+        last_day(make_date(year, month, 1)) as period_end,
         year
     from months
 

@@ -19,9 +19,7 @@ complaints as (
 
 unpivoted as (
 
-    unpivot complaints
-    on problem_type, province, gender, amount_band
-    into name dimension value value
+    {{ unpivoted('complaints', ['problem_type', 'province', 'gender', 'amount_band'], 'dimension', 'value') }}
 
 )
 

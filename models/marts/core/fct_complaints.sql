@@ -1,7 +1,7 @@
 -- One row per complaint (its current state) with everything a rating needs.
 -- Incremental: only complaints whose state changed since the last build are
 -- rebuilt (docs block `incremental_facts`).
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key='complaint_id') }}
+{{ config(materialized=facts_materialization(), incremental_strategy='delete+insert', unique_key='complaint_id') }}
 
 with
 
@@ -23,9 +23,11 @@ first_replies as (
     select
         replies.complaint_id,
         min(replies.replied_at) as first_reply_at,
-        -- arg_min, not first(... order by ...): an ordered aggregate keeps
+        -- min_by, not first(... order by ...): an ordered aggregate keeps
         -- every group's rows in memory, a plain one spills (10M complaints).
-        arg_min(replies.content, (replies.replied_at, replies.reply_index)) as first_reply_content
+        min_by(
+            replies.content, {{ ordering_key(['replies.replied_at', 'replies.reply_index']) }}
+        ) as first_reply_content
     from {{ ref('int_complaint_replies') }} as replies
     where
         replies.is_effective_platform_reply
@@ -44,7 +46,7 @@ joined as (
         complaints.*,
         first_replies.first_reply_at,
         first_replies.first_reply_content,
-        (epoch_us(first_replies.first_reply_at) - epoch_us(complaints.transferred_at))
+        {{ microseconds_between('complaints.transferred_at', 'first_replies.first_reply_at') }}
         / 3600e6 as reply_hours,
         -- transferred to the platform (有效投诉): the seed says which statuses
         coalesce(statuses.is_rated, false) as is_rated

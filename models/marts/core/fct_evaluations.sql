@@ -1,7 +1,7 @@
 -- One row per evaluated complaint (current state carries an evaluation score).
 -- Incremental: the rows of complaints whose state changed are replaced, so a
 -- complaint whose new state has no score leaves (docs block `incremental_facts`).
-{{ config(materialized='incremental', incremental_strategy='replace_complaints') }}
+{{ config(materialized=facts_materialization(), incremental_strategy='replace_complaints') }}
 
 with
 

@@ -1,6 +1,6 @@
 -- One row per reply in a complaint's current state. Incremental: the replies of
 -- complaints whose state changed are replaced (docs block `incremental_facts`).
-{{ config(materialized='incremental', incremental_strategy='replace_complaints') }}
+{{ config(materialized=facts_materialization(), incremental_strategy='replace_complaints') }}
 
 with
 

@@ -34,7 +34,7 @@ previous_revisions as (
         group by period_key
     {% else %}
         select
-            null::varchar as period_key,
+            null::string as period_key,
             0 as revision
         where false
     {% endif %}

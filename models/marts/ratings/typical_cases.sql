@@ -6,7 +6,12 @@ with
 
 complaints as (
 
-    select * from {{ ref('fct_complaints') }}
+    select
+        *,
+        -- the order of the cases, as columns of the ordering key below
+        amount is null as has_no_amount,
+        coalesce(-amount, 0) as minus_amount
+    from {{ ref('fct_complaints') }}
     where is_rated
 
 ),
@@ -23,13 +28,9 @@ winners as (
         year(submitted_date)::integer as year,
         min_by(
             complaint_id,
-            {
-                'answered': has_effective_reply,
-                'no_amount': amount is null,
-                'minus_amount': coalesce(-amount, 0),
-                'submitted_at': submitted_at,
-                'complaint_id': complaint_id
-            },
+            {{ ordering_key([
+                'has_effective_reply', 'has_no_amount', 'minus_amount', 'submitted_at', 'complaint_id'
+            ]) }},
             3
         ) as complaint_ids
     from complaints
@@ -42,8 +43,7 @@ ranked as (
     select
         platform,
         year,
-        unnest(complaint_ids) as complaint_id,
-        generate_subscripts(complaint_ids, 1) as case_rank
+        {{ list_elements('complaint_ids', 'complaint_id', 'case_rank') }}
     from winners
 
 )

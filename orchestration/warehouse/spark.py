@@ -1,0 +1,235 @@
+"""The Spark engine: a Spark Connect server per data directory, or a cluster's.
+
+Every tousu process that reads or writes a Spark warehouse — the build's
+ingestion and serving steps, the dbt process (`tousu-dbt`), purge, trace —
+talks to one Spark Connect server, so the JVM, its metastore and its Python
+workers start once, not once per process. Locally tousu starts that server
+itself (`LocalServer`), with the metastore (Derby) and the warehouse folder in
+the data directory's `spark/` folder: a data directory is then a whole Spark
+warehouse, as `warehouse.duckdb` is a whole DuckDB one. With
+TOUSU_SPARK_REMOTE set (`sc://host:15002`), tousu uses that server instead: a
+cluster's, with its own metastore and storage (docs/operations.md, "Spark").
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from filelock import FileLock
+
+from orchestration.warehouse.sql_functions import SPARK_FUNCTIONS, nfkc
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# A cluster's Spark Connect server; unset: a local server per data directory.
+CLUSTER_ENV = "TOUSU_SPARK_REMOTE"
+# The server tousu's processes use, set for the dbt process; pyspark reads it
+# too (SparkSession.builder.getOrCreate() then connects to it).
+REMOTE_ENV = "SPARK_REMOTE"
+MASTER_ENV = "TOUSU_SPARK_MASTER"
+DRIVER_MEMORY_ENV = "TOUSU_SPARK_DRIVER_MEMORY"
+SHUFFLE_PARTITIONS_ENV = "TOUSU_SPARK_SHUFFLE_PARTITIONS"
+
+# The persistent SQL functions live in this database: Spark looks an
+# unqualified function up in the current database, which dbt never changes.
+FUNCTIONS_DATABASE = "default"
+SERVER_START_TIMEOUT_S = 180
+
+
+class SparkServerError(RuntimeError):
+    """The local Spark Connect server did not start (the message says why)."""
+
+
+def settings(spark_dir: Path) -> dict[str, str]:
+    """The local server's Spark configuration for a data directory's `spark/`."""
+    return {
+        "spark.master": os.environ.get(MASTER_ENV) or "local[*]",
+        "spark.driver.memory": os.environ.get(DRIVER_MEMORY_ENV) or "4g",
+        "spark.app.name": "tousu",
+        "spark.ui.enabled": "false",
+        "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
+        "spark.sql.catalogImplementation": "hive",
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={spark_dir / 'metastore'};create=true",
+        # derby.log beside the metastore, not in the working directory
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir}",
+        # Local wall-clock times (Asia/Shanghai, as SPEC states them) are
+        # TIMESTAMP_NTZ, so no value shifts with a session's time zone; the
+        # ingestion times are instants (TIMESTAMP_LTZ), shown in UTC.
+        "spark.sql.timestampType": "TIMESTAMP_NTZ",
+        "spark.sql.session.timeZone": "UTC",
+        # tousu's tables are small per partition; Spark's 200 would make most
+        # tasks empty (adaptive execution coalesces the rest).
+        "spark.sql.shuffle.partitions": os.environ.get(SHUFFLE_PARTITIONS_ENV) or "8",
+        # `insert overwrite` on a partitioned table replaces only the
+        # partitions its rows fall in (the incremental facts).
+        "spark.sql.sources.partitionOverwriteMode": "dynamic",
+    }
+
+
+def connect(url: str) -> SparkSession:
+    """A Spark Connect session on the server at `url` (sc://host:port)."""
+    from pyspark.sql import SparkSession
+
+    return SparkSession.builder.remote(url).getOrCreate()
+
+
+def register_functions(spark: SparkSession) -> None:
+    """tousu's SQL functions, as persistent SQL functions of the metastore:
+    every session of the server sees them (dbt's too)."""
+    for name, (params, returns, body) in SPARK_FUNCTIONS.items():
+        spark.sql(f"CREATE OR REPLACE FUNCTION {FUNCTIONS_DATABASE}.{name}({params}) RETURNS {returns} RETURN {body}")
+
+
+def register_session_functions(spark: SparkSession) -> None:
+    """What a metastore cannot hold, on one session: NFKC, which Spark SQL
+    lacks, as a Python UDF — the very Arrow function DuckDB calls."""
+    from pyspark.sql.functions import arrow_udf
+
+    spark.udf.register("tousu_nfkc", arrow_udf(_nfkc_text, "string"))
+
+
+def _nfkc_text(values):
+    """`nfkc` on what Spark sends: a literal NULL arrives typed as null."""
+    import pyarrow as pa
+
+    return nfkc(values.cast(pa.string()))
+
+
+class LocalServer:
+    """The Spark Connect server of one data directory, on this machine.
+
+    `spark/connect.json` says where a running one listens. A process that
+    finds none starts one (under a file lock, so two never race for the
+    metastore) and stops it when it is done; a process that finds one uses it
+    and leaves it running for its owner."""
+
+    def __init__(self, spark_dir: Path):
+        self.spark_dir = spark_dir
+        self.state_file = spark_dir / "connect.json"
+        self.log_file = spark_dir / "connect-server.log"
+
+    def running_url(self) -> str | None:
+        try:
+            state = json.loads(self.state_file.read_text())
+        except (OSError, ValueError):
+            return None
+        if _pid_alive(state["pid"]) and _port_open(state["port"]):
+            return f"sc://127.0.0.1:{state['port']}"
+        return None
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[SparkSession]:
+        """A session on the running server, or on one started for this block."""
+        self.spark_dir.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(self.spark_dir / "connect.lock")):
+            url = self.running_url()
+            started = None if url else self._start()
+            url = url or started[1]
+        os.environ[REMOTE_ENV] = url
+        try:
+            spark = connect(url)
+            if started:
+                register_functions(spark)
+            register_session_functions(spark)
+            yield spark
+        finally:
+            if started:
+                self._stop(started[0])
+
+    def _start(self) -> tuple[subprocess.Popen, str]:
+        import pyspark
+
+        spark_home = Path(pyspark.__file__).parent
+        port = _free_port()
+        config = settings(self.spark_dir.resolve())
+        args = [
+            str(spark_home / "bin" / "spark-submit"),
+            "--master",
+            config.pop("spark.master"),
+            "--driver-memory",
+            config.pop("spark.driver.memory"),
+            "--class",
+            "org.apache.spark.sql.connect.service.SparkConnectServer",
+        ]
+        config |= {"spark.connect.grpc.binding.address": "127.0.0.1", "spark.connect.grpc.binding.port": str(port)}
+        for key, value in config.items():
+            args += ["--conf", f"{key}={value}"]
+        args.append("spark-internal")
+        # Python workers run tousu's code (UDFs, ingestion's tasks): on this
+        # interpreter, the venv's, not on whichever python3 is on PATH.
+        env = dict(os.environ, SPARK_HOME=str(spark_home), PYSPARK_PYTHON=sys.executable)
+        env.pop(REMOTE_ENV, None)
+        with self.log_file.open("w") as log:
+            process = subprocess.Popen(
+                args, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
+        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+        while not _port_open(port):
+            if process.poll() is not None or time.monotonic() > deadline:
+                self._stop(process)
+                tail = self.log_file.read_text(errors="replace")[-2000:]
+                raise SparkServerError(f"the local Spark server did not start (log: {self.log_file}):\n{tail}")
+            time.sleep(0.2)
+        self.state_file.write_text(json.dumps({"pid": process.pid, "port": port}))
+        return process, f"sc://127.0.0.1:{port}"
+
+    def _stop(self, process: subprocess.Popen) -> None:
+        self.state_file.unlink(missing_ok=True)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@contextlib.contextmanager
+def session(spark_dir: Path) -> Iterator[SparkSession]:
+    """A session for one command: the cluster's (TOUSU_SPARK_REMOTE) or the
+    data directory's local server."""
+    cluster = os.environ.get(CLUSTER_ENV)
+    if not cluster:
+        with LocalServer(spark_dir).session() as spark:
+            yield spark
+        return
+    os.environ[REMOTE_ENV] = cluster
+    spark = connect(cluster)
+    register_functions(spark)
+    register_session_functions(spark)
+    yield spark
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _port_open(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+    except OSError:
+        return False
+    return True
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
