@@ -8,6 +8,8 @@ import os
 import sys
 from pathlib import Path
 
+from orchestration import engine
+from orchestration.engine import ENGINES
 from orchestration.paths import DataDir
 
 # Exit codes (documented in the README).
@@ -173,14 +175,35 @@ def _built(data_dir: DataDir, needed: Path) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    _build(DataDir.from_env(), args.verbose, args.full_refresh, _progress_mode(args))
+    data_dir = DataDir.from_env()
+    engine.record(data_dir, _engine(data_dir, args.engine))
+    _build(data_dir, args.verbose, args.full_refresh, _progress_mode(args))
     return EXIT_OK
+
+
+def _engine(data_dir: DataDir, flag: str | None = None) -> str:
+    """The data directory's engine; exit 2 when the command asks for another."""
+    try:
+        return engine.resolve(data_dir, flag)
+    except engine.EngineError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+
+
+def _duckdb_only(data_dir: DataDir, command: str) -> None:
+    """Commands not built for the Spark engine yet say so (issue 17)."""
+    if _engine(data_dir) == engine.SPARK:
+        raise CliError(
+            f"`tousu {command}` does not run on the Spark engine yet ({data_dir.root} is a Spark warehouse); "
+            "build, board, report and audit do",
+            EXIT_USAGE,
+        )
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
     from orchestration.publish import CannotPublish, NothingBuilt, publish_period
 
     data_dir = DataDir.from_env()
+    _duckdb_only(data_dir, "publish")
     _built(data_dir, data_dir.warehouse)
     try:
         publication = publish_period(data_dir, args.period, verbose=args.verbose)
@@ -205,6 +228,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     from orchestration.purge import purge_complaints
 
     data_dir = DataDir.from_env()
+    _duckdb_only(data_dir, "purge")
     _built(data_dir, data_dir.warehouse)
     result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
     print(
@@ -272,6 +296,7 @@ def _cmd_trace(args: argparse.Namespace) -> int:
     from orchestration.trace import TraceNotFound, render_csv, render_text, trace
 
     data_dir = DataDir.from_env()
+    _duckdb_only(data_dir, "trace")
     _built(data_dir, data_dir.warehouse)
     try:
         result = trace(data_dir.warehouse, args.platform, args.period)
@@ -429,6 +454,12 @@ def parser() -> argparse.ArgumentParser:
         "--full-refresh",
         action="store_true",
         help="rebuild the incremental facts from every raw line (published ratings are kept)",
+    )
+    build.add_argument(
+        "--engine",
+        choices=ENGINES,
+        help="the engine of a new data directory (default: $TOUSU_ENGINE, else duckdb); "
+        "a built one keeps the engine it was created with",
     )
     build.set_defaults(func=_cmd_build)
 

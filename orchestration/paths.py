@@ -45,6 +45,11 @@ class DataDir:
         return self.root / "warehouse.duckdb"
 
     @property
+    def spark(self) -> Path:
+        """The Spark engine's metastore and warehouse folder (orchestration/warehouse/spark.py)."""
+        return self.root / "spark"
+
+    @property
     def serving(self) -> Path:
         return self.root / "serving"
 

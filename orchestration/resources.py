@@ -7,10 +7,13 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from pydantic import PrivateAttr
 
+from orchestration.engine import DBT_TARGET_ENV, DBT_TARGETS, DUCKDB, SPARK, resolve
 from orchestration.paths import DATA_DIR_ENV, DataDir
 from orchestration.project import tousu_dbt_project
 from orchestration.warehouse.writer import hold_writer
@@ -26,10 +29,45 @@ class TousuDataDirResource(dg.ConfigurableResource):
         root = self.data_dir or os.environ.get(DATA_DIR_ENV) or "data"  # empty means unset
         return DataDir(Path(root).resolve()).create()
 
-    def export_for_dbt(self) -> None:
+    def export_for_dbt(self, engine: str) -> None:
         # dbt's profile reads TOUSU_DATA_DIR; an absolute path makes it independent
-        # of the working directory dbt runs in.
+        # of the working directory dbt runs in. The target is the engine's.
         os.environ[DATA_DIR_ENV] = str(self.paths().root)
+        os.environ[DBT_TARGET_ENV] = DBT_TARGETS[engine]
+
+
+class WarehouseEngineResource(dg.ConfigurableResource):
+    """The data directory's engine for a whole run (orchestration/engine.py).
+    On Spark it holds the Spark Connect session from the run's first step to
+    its last, so the local server starts once per run, and the dbt process
+    (`tousu-dbt`) finds it through SPARK_REMOTE."""
+
+    data_dir: TousuDataDirResource
+    _spark: Any = PrivateAttr(default=None)
+
+    @contextlib.contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseEngineResource]:
+        paths = self.data_dir.paths()
+        if resolve(paths) != SPARK:
+            yield self
+            return
+        from orchestration.warehouse import spark
+
+        with spark.session(paths.spark) as session:
+            self._spark = session
+            try:
+                yield self
+            finally:
+                self._spark = None
+
+    @property
+    def name(self) -> str:
+        return SPARK if self._spark is not None else DUCKDB
+
+    @property
+    def spark(self):
+        """The run's Spark session (None on DuckDB)."""
+        return self._spark
 
 
 class WarehouseWriterResource(dg.ConfigurableResource):
@@ -51,6 +89,10 @@ def build_resources() -> dict[str, dg.ConfigurableResource]:
     return {
         "data_dir": data_dir,
         "warehouse_writer": WarehouseWriterResource(data_dir=data_dir),
-        # The dbt installed beside this interpreter, so an unactivated venv works too.
-        "dbt": DbtCliResource(project_dir=tousu_dbt_project, dbt_executable=str(Path(sys.executable).parent / "dbt")),
+        "engine": WarehouseEngineResource(data_dir=data_dir),
+        # dbt on the data directory's engine (orchestration/warehouse/dbt_entry.py),
+        # installed beside this interpreter, so an unactivated venv works too.
+        "dbt": DbtCliResource(
+            project_dir=tousu_dbt_project, dbt_executable=str(Path(sys.executable).parent / "tousu-dbt")
+        ),
     }

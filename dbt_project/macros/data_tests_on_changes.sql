@@ -11,7 +11,9 @@
 
 {#- Where tousu records, per test, the newest ingestion time it passed on. -#}
 {% macro tested_through_relation() -%}
-    {{- return(api.Relation.create(database=target.database, schema='audit', identifier='data_tests_passed_through')) -}}
+    {#- Spark's targets have no database: schemas are the top level there. -#}
+    {%- set database = target.database if target.database is defined else none -%}
+    {{- return(api.Relation.create(database=database, schema='audit', identifier='data_tests_passed_through')) -}}
 {%- endmacro %}
 
 {#- What the recorded times are valid for: the dbt project tousu's orchestration

@@ -18,7 +18,7 @@ from orchestration.dbt_runs import prepare_invocation
 from orchestration.failpoints import failpoint
 from orchestration.manifest import project_hash
 from orchestration.project import tousu_dbt_project
-from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
+from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.version import code_version
 
 # Ratings are published per month in the platforms' time zone (SPEC: local
@@ -77,9 +77,10 @@ def tousu_dbt_models(
     dbt: DbtCliResource,
     data_dir: TousuDataDirResource,
     warehouse_writer: WarehouseWriterResource,
+    engine: WarehouseEngineResource,
 ):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
-    data_dir.export_for_dbt()
+    data_dir.export_for_dbt(engine.name)
     # Data tests that passed on this project's code check only changed rows: the
     # var says which code that is (dbt_project/macros/data_tests_on_changes.sql).
     dbt_vars = {"project_hash": project_hash(tousu_dbt_project.manifest_path)}
@@ -116,10 +117,11 @@ def tousu_publication(
     dbt: DbtCliResource,
     data_dir: TousuDataDirResource,
     warehouse_writer: WarehouseWriterResource,
+    engine: WarehouseEngineResource,
 ):
     """Publish every rated period that ends in the partition's months (a month,
     and the quarter, half and year it closes) as a new revision of each."""
-    data_dir.export_for_dbt()
+    data_dir.export_for_dbt(engine.name)
     dbt_vars = publication_vars(context.partition_time_window, config.period_key)
     context.log.info(f"publishing with dbt vars {dbt_vars}")
     yield from dbt.cli(

@@ -22,7 +22,7 @@ from orchestration.assets.keys import (
 )
 from orchestration.build_state import forget_success
 from orchestration.ingestion.run import IngestionReport, ingest_landing
-from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
+from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
 
 # The landing zone, where the graph begins: written by the platforms, never by
@@ -127,6 +127,14 @@ INGESTION_OUTPUTS = {
 }
 
 
+def _ledger_and_checks(con, paths) -> list[dg.AssetCheckResult]:
+    """After ingestion: the ledger snapshot (`tousu audit`, the landing
+    sensor), and the sources' freshness."""
+    ledger.write(paths.ledger_snapshot, ledger.read(con))
+    now = dt.datetime.now(dt.UTC)
+    return [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
+
+
 @dg.multi_asset(
     specs=[
         dg.AssetSpec(key, description=description, group_name=INGESTION_GROUP, deps=[LANDING_FILES], kinds={"duckdb"})
@@ -136,7 +144,10 @@ INGESTION_OUTPUTS = {
     pool="warehouse",
 )
 def landing_ingestion(
-    context: dg.AssetExecutionContext, data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource
+    context: dg.AssetExecutionContext,
+    data_dir: TousuDataDirResource,
+    warehouse_writer: WarehouseWriterResource,
+    engine: WarehouseEngineResource,
 ):
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
@@ -146,11 +157,16 @@ def landing_ingestion(
         # the form orchestration/progress.py reads from the log
         context.log.info(f"ingested {files_read} of {files_to_read} files, {lines_read:,} lines")
 
-    with connect(paths.warehouse) as con:
-        report = ingest_landing(con, paths.landing, progress=progress)
-        ledger.write(paths.ledger_snapshot, ledger.read(con))
-        now = dt.datetime.now(dt.UTC)
-        checks = [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
+    if engine.spark is not None:
+        from orchestration.ingestion.spark_run import ingest_landing_spark
+        from orchestration.warehouse.spark import Queries
+
+        report = ingest_landing_spark(engine.spark, paths.landing, progress=progress)
+        checks = _ledger_and_checks(Queries(engine.spark), paths)
+    else:
+        with connect(paths.warehouse) as con:
+            report = ingest_landing(con, paths.landing, progress=progress)
+            checks = _ledger_and_checks(con, paths)
     for outcome in report.files:
         log = context.log.error if outcome.status == "failed" else context.log.info
         log(

@@ -6,7 +6,7 @@ from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
 from orchestration.assets.keys import SERVING_GROUP, SERVING_MARTS
 from orchestration.build_state import record_success
 from orchestration.jobs import BUILD_JOB_NAME
-from orchestration.resources import TousuDataDirResource, WarehouseWriterResource
+from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.warehouse import serving
 
 # Every dbt model in schema marts is served: the list follows the dbt project.
@@ -24,10 +24,14 @@ SERVED_MART_KEYS = sorted(
     description="Every table of schema marts, published for BI as one atomic release.",
 )
 def serving_marts(
-    context: dg.AssetExecutionContext, data_dir: TousuDataDirResource, warehouse_writer: WarehouseWriterResource
+    context: dg.AssetExecutionContext,
+    data_dir: TousuDataDirResource,
+    warehouse_writer: WarehouseWriterResource,
+    engine: WarehouseEngineResource,
 ) -> dg.MaterializeResult:
     paths = data_dir.paths()
-    release = serving.publish(paths.warehouse, paths.serving)
+    marts = serving.spark_marts(engine.spark) if engine.spark is not None else serving.duckdb_marts(paths.warehouse)
+    release = serving.publish(marts, paths.serving)
     context.log.info(f"serving release {release.release_id}: {release.tables}")
     if context.run.job_name == BUILD_JOB_NAME:
         # the end of a successful build: the next one may find nothing to do

@@ -251,26 +251,34 @@ SELECT source_file, line_no, line, is_blank, s, t,
 FROM checked
 """
 
-INSERT_LOADED_SQL = f"""
-INSERT INTO raw.complaints
+# raw.complaints' columns after source_file and line_no, each field as landed:
+# JSON strings as text, scalars as text, objects and arrays as JSON.
+RAW_FIELDS = {
+    "complaint_id": _string,
+    "updated_at": _string,
+    "submitted_at": _string,
+    "platform": _string,
+    "domain": _string,
+    "industry": _scalar,
+    "problem_type": _scalar,
+    "amount": _scalar,
+    "title": _scalar,
+    "content": _scalar,
+    "status": _string,
+    "transferred_at": _string,
+    "user": _json,
+    "replies": _json,
+    "evaluation": _json,
+}
+_RAW_SELECT = ",\n    ".join(f'{extract(name)} AS "{name}"' for name, extract in RAW_FIELDS.items())
+
+# The loaded lines of temp table `classified`, as raw.complaints' rows.
+LOADED_SQL = f"""
 SELECT
     source_file, line_no,
-    {_string("complaint_id")},
-    {_string("updated_at")},
-    {_string("submitted_at")},
-    {_string("platform")},
-    {_string("domain")},
-    {_scalar("industry")},
-    {_scalar("problem_type")},
-    {_scalar("amount")},
-    {_scalar("title")},
-    {_scalar("content")},
-    {_string("status")},
-    {_string("transferred_at")},
-    {_json("user")},
-    {_json("replies")},
-    {_json("evaluation")},
-    $ingested_at
+    {_RAW_SELECT},
+    $ingested_at AS ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank
 """
+INSERT_LOADED_SQL = f"INSERT INTO raw.complaints {LOADED_SQL}"

@@ -127,9 +127,10 @@ SELECT *,
 FROM rows
 """
 
-INSERT_LOADED_SQL = f"""
-INSERT INTO raw.platforms
-SELECT source_file, line_no, {", ".join(COLUMNS)}, $ingested_at
+# The loaded lines of temp table `classified`, as raw.platforms' rows.
+LOADED_SQL = f"""
+SELECT source_file, line_no, {", ".join(COLUMNS)}, $ingested_at AS ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank
 """
+INSERT_LOADED_SQL = f"INSERT INTO raw.platforms {LOADED_SQL}"

@@ -215,43 +215,53 @@ def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.date
 
 
 def _triage(con: duckdb.DuckDBPyConnection, landing_file: LandingFile) -> FileOutcome | None:
-    """A file to load, one seen before (None), or one refused.
-
-    A file seen before under its name with the same size and mtime is not read
-    again. A name seen before with another size or mtime is hashed: the same
-    bytes (touched) are remembered as they look now; other bytes are refused.
-    A new name is hashed while it is loaded (one read), which is also when a
-    duplicate of earlier content is found."""
-    outcome = FileOutcome(landing_file.name, landing_file.kind.value, "loaded")
-    try:
-        stat = landing_file.path.stat()
-        outcome.size_bytes, outcome.mtime_ns = stat.st_size, stat.st_mtime_ns
-        known = con.execute(
-            "SELECT sha256, size_bytes = $size AND mtime_ns = $mtime FROM audit.ingested_files"
-            " WHERE source_file = $name ORDER BY ingested_at LIMIT 1",
-            {"name": landing_file.name, "size": stat.st_size, "mtime": stat.st_mtime_ns},
-        ).fetchall()
-        if not known:
-            return outcome
-        known_sha, unchanged = known[0]
-        if unchanged:
-            return None
-        outcome.sha256 = landing_file.sha256()
-    except OSError as error:
-        return _failed(outcome, f"cannot read: {error}")
-    if outcome.sha256 == known_sha:
+    known = con.execute(
+        "SELECT sha256, size_bytes, mtime_ns FROM audit.ingested_files"
+        " WHERE source_file = $name ORDER BY ingested_at LIMIT 1",
+        {"name": landing_file.name},
+    ).fetchall()
+    outcome, touched = triage(landing_file, known[0] if known else None)
+    if touched is not None:
         # Unchanged after all (touched, or ledgered before sizes were kept):
         # remember how it looks now, so the next scan need not read it.
         con.execute(
             "UPDATE audit.ingested_files SET size_bytes = $size, mtime_ns = $mtime WHERE source_file = $name",
-            {"name": landing_file.name, "size": outcome.size_bytes, "mtime": outcome.mtime_ns},
+            {"name": landing_file.name, "size": touched.size_bytes, "mtime": touched.mtime_ns},
         )
-        return None
+    return outcome
+
+
+def triage(
+    landing_file: LandingFile, known: tuple[str, int | None, int | None] | None
+) -> tuple[FileOutcome | None, FileOutcome | None]:
+    """A file to load, one seen before (None), or one refused; `known` is the
+    ledger's (sha256, size, mtime) of the name, if it was ingested before.
+
+    A file seen before under its name with the same size and mtime is not read
+    again. A name seen before with another size or mtime is hashed: the same
+    bytes (touched) are skipped, and returned second so the ledger can
+    remember how they look now; other bytes are refused. A new name is hashed
+    while it is loaded (one read), which is also when a duplicate of earlier
+    content is found."""
+    outcome = FileOutcome(landing_file.name, landing_file.kind.value, "loaded")
+    try:
+        stat = landing_file.path.stat()
+        outcome.size_bytes, outcome.mtime_ns = stat.st_size, stat.st_mtime_ns
+        if known is None:
+            return outcome, None
+        known_sha, known_size, known_mtime = known
+        if (known_size, known_mtime) == (stat.st_size, stat.st_mtime_ns):
+            return None, None
+        outcome.sha256 = landing_file.sha256()
+    except OSError as error:
+        return _failed(outcome, f"cannot read: {error}"), None
+    if outcome.sha256 == known_sha:
+        return None, outcome
     return _failed(
         outcome,
         "a file of this name was ingested before with other content; landed files "
         "must never change, so land the new content under a new name",
-    )
+    ), None
 
 
 def _reset_counts(outcome: FileOutcome) -> FileOutcome:

@@ -80,3 +80,105 @@ CREATE TABLE IF NOT EXISTS audit.ingested_files (
 ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS size_bytes BIGINT;
 ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS mtime_ns BIGINT;
 """
+
+# The same tables on the Spark engine: Parquet tables, each partitioned by its
+# ingestion time, the last column, so that a run's rows are one partition — an
+# interrupted run's partition is dropped whole before the next run
+# (orchestration/ingestion/spark_run.py). JSON columns are text. The column
+# names and order are DDL's above (tests/unit/test_spark_ingestion.py checks).
+_TIMESTAMP = "TIMESTAMP_LTZ"
+SPARK_TABLES = {
+    "raw.complaints": (
+        [
+            ("source_file", "STRING"),
+            ("line_no", "BIGINT"),
+            *(
+                (name, "STRING")
+                for name in (
+                    "complaint_id",
+                    "updated_at",
+                    "submitted_at",
+                    "platform",
+                    "domain",
+                    "industry",
+                    "problem_type",
+                    "amount",
+                    "title",
+                    "content",
+                    "status",
+                    "transferred_at",
+                    "user",
+                    "replies",
+                    "evaluation",
+                )
+            ),
+            ("ingested_at", _TIMESTAMP),
+        ],
+        "ingested_at",
+    ),
+    "raw.platforms": (
+        [
+            ("source_file", "STRING"),
+            ("line_no", "BIGINT"),
+            *(
+                (name, "STRING")
+                for name in (
+                    "platform",
+                    "domain",
+                    "industry",
+                    "onboarded_at",
+                    "offboarded_at",
+                    "after_sales_contact",
+                )
+            ),
+            ("ingested_at", _TIMESTAMP),
+        ],
+        "ingested_at",
+    ),
+    "audit.quarantine": (
+        [
+            ("source_file", "STRING"),
+            ("line_no", "BIGINT"),
+            ("reason", "STRING"),
+            ("raw_line", "STRING"),
+            ("quarantined_at", _TIMESTAMP),
+        ],
+        "quarantined_at",
+    ),
+    "audit.purged_lines": (
+        [
+            ("source_file", "STRING"),
+            ("line_no", "BIGINT"),
+            ("layer", "STRING"),
+            ("complaint_key", "STRING"),
+            ("purged_at", _TIMESTAMP),
+        ],
+        None,
+    ),
+    "audit.ingested_files": (
+        [
+            ("source_file", "STRING"),
+            ("sha256", "STRING"),
+            ("kind", "STRING"),
+            ("status", "STRING"),
+            ("duplicate_of", "STRING"),
+            ("n_lines", "BIGINT"),
+            ("n_loaded", "BIGINT"),
+            ("n_quarantined", "BIGINT"),
+            ("n_blank", "BIGINT"),
+            ("ingested_at", _TIMESTAMP),
+            ("size_bytes", "BIGINT"),
+            ("mtime_ns", "BIGINT"),
+        ],
+        None,
+    ),
+}
+
+
+def spark_ddl() -> list[str]:
+    statements = ["CREATE DATABASE IF NOT EXISTS raw", "CREATE DATABASE IF NOT EXISTS audit"]
+    for table, (columns, partition) in SPARK_TABLES.items():
+        spelled = ", ".join(f"`{name}` {kind}" for name, kind in columns)
+        partitioned = f" PARTITIONED BY (`{partition}`)" if partition else ""
+        statements.append(f"CREATE TABLE IF NOT EXISTS {table} ({spelled}) USING parquet{partitioned}")
+    return statements

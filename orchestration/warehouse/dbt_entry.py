@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from orchestration.engine import DBT_TARGET_ENV, DBT_TARGETS, SPARK
 from orchestration.warehouse import spark
 
 # Commands that never touch the warehouse: no session for them (dagster-dbt
@@ -22,8 +23,12 @@ _OFFLINE = {"--version", "--help", "-h", "parse", "deps", "clean", "debug"}
 def main() -> None:
     from dbt.cli.main import cli
 
-    if os.environ.get(spark.REMOTE_ENV) and not _OFFLINE.intersection(sys.argv[1:2]):
-        spark.register_session_functions(spark.connect(os.environ[spark.REMOTE_ENV]))
+    on_spark = os.environ.get(DBT_TARGET_ENV) == DBT_TARGETS[SPARK]
+    if on_spark and not _OFFLINE.intersection(sys.argv[1:2]):
+        remote = os.environ.get(spark.REMOTE_ENV)
+        if not remote:
+            sys.exit(f"tousu-dbt: the Spark target needs a Spark Connect server in {spark.REMOTE_ENV}")
+        spark.register_session_functions(spark.connect(remote))
     cli()
 
 

@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,25 +54,49 @@ def _sql_string(value: str | Path) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
+# Makes the marts readable on a DuckDB connection: {table name: what to select from}.
+MartSource = Callable[[duckdb.DuckDBPyConnection], dict[str, str]]
+
+
+def duckdb_marts(warehouse: Path) -> MartSource:
+    """The marts of a DuckDB warehouse file, attached read-only."""
+
+    def attach(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        con.execute(f"ATTACH {_sql_string(warehouse)} AS warehouse (READ_ONLY)")
+        names = con.execute(
+            "SELECT table_name FROM duckdb_tables()"
+            " WHERE database_name = 'warehouse' AND schema_name = ? ORDER BY table_name",
+            [SERVED_SCHEMA],
+        ).fetchall()
+        return {name: f"warehouse.{SERVED_SCHEMA}.{_quote(name)}" for (name,) in names}
+
+    return attach
+
+
+def spark_marts(spark) -> MartSource:
+    """The marts of a Spark warehouse, fetched as Arrow (they are aggregates:
+    small), so the release is the same DuckDB file and Parquet files."""
+
+    def attach(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+        listed = spark.sql(f"SHOW TABLES IN {SERVED_SCHEMA}").toArrow().to_pylist()
+        names = sorted(row["tableName"] for row in listed if not row["isTemporary"])
+        for name in names:
+            con.register(f"spark_{name}", spark.table(f"{SERVED_SCHEMA}.{name}").toArrow())
+        return {name: _quote(f"spark_{name}") for name in names}
+
+    return attach
+
+
+def publish(marts: MartSource, serving_dir: Path) -> ServingRelease:
     release_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     release_dir = serving_dir / RELEASES / release_id
     (release_dir / "parquet").mkdir(parents=True)
     tables: dict[str, int] = {}
     with duckdb.connect() as con:
-        con.execute(f"ATTACH {_sql_string(warehouse)} AS warehouse (READ_ONLY)")
+        sources = marts(con)
         con.execute(f"ATTACH {_sql_string(release_dir / 'warehouse.duckdb')} AS serving")
-        names = [
-            row[0]
-            for row in con.execute(
-                "SELECT table_name FROM duckdb_tables()"
-                " WHERE database_name = 'warehouse' AND schema_name = ? ORDER BY table_name",
-                [SERVED_SCHEMA],
-            ).fetchall()
-        ]
         con.execute(f"CREATE SCHEMA serving.{SERVED_SCHEMA}")
-        for name in names:
-            source = f"warehouse.{SERVED_SCHEMA}.{_quote(name)}"
+        for name, source in sources.items():
             con.execute(f"CREATE TABLE serving.{SERVED_SCHEMA}.{_quote(name)} AS SELECT * FROM {source}")
             con.execute(
                 f"COPY {source} TO {_sql_string(release_dir / 'parquet' / f'{name}.parquet')}"
@@ -85,7 +110,6 @@ def publish(warehouse: Path, serving_dir: Path) -> ServingRelease:
             f"CREATE TABLE serving.{META_SCHEMA}.release AS SELECT ? AS release_id, now() AS built_at", [release_id]
         )
         con.execute("DETACH serving")
-        con.execute("DETACH warehouse")
     (release_dir / "release.json").write_text(
         json.dumps({"release_id": release_id, "tables": tables}, indent=2), encoding="utf-8"
     )

@@ -58,6 +58,7 @@ def settings(spark_dir: Path) -> dict[str, str]:
         "spark.driver.memory": os.environ.get(DRIVER_MEMORY_ENV) or "4g",
         "spark.app.name": "tousu",
         "spark.ui.enabled": "false",
+        "spark.log.level": "WARN",
         "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
         "spark.sql.catalogImplementation": "hive",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={spark_dir / 'metastore'};create=true",
@@ -136,7 +137,9 @@ class LocalServer:
             url = self.running_url()
             started = None if url else self._start()
             url = url or started[1]
+        previous = os.environ.get(REMOTE_ENV)
         os.environ[REMOTE_ENV] = url
+        spark = None
         try:
             spark = connect(url)
             if started:
@@ -144,6 +147,11 @@ class LocalServer:
             register_session_functions(spark)
             yield spark
         finally:
+            # The client first: a session left open retries a stopped server
+            # for minutes when the interpreter exits.
+            if spark is not None:
+                spark.stop()
+            _restore_env(REMOTE_ENV, previous)
             if started:
                 self._stop(started[0])
 
@@ -204,11 +212,23 @@ def session(spark_dir: Path) -> Iterator[SparkSession]:
         with LocalServer(spark_dir).session() as spark:
             yield spark
         return
+    previous = os.environ.get(REMOTE_ENV)
     os.environ[REMOTE_ENV] = cluster
     spark = connect(cluster)
-    register_functions(spark)
-    register_session_functions(spark)
-    yield spark
+    try:
+        register_functions(spark)
+        register_session_functions(spark)
+        yield spark
+    finally:
+        spark.stop()
+        _restore_env(REMOTE_ENV, previous)
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def _free_port() -> int:
@@ -233,3 +253,20 @@ def _pid_alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+class Queries:
+    """DuckDB's `con.execute(sql).fetchall()` on a Spark session, for the read
+    queries both engines share (the ledger, the freshness checks). Rows come
+    through Arrow, so an instant is a datetime with its time zone, as DuckDB's."""
+
+    def __init__(self, spark: SparkSession):
+        self._spark, self._rows = spark, []
+
+    def execute(self, sql: str, params: dict | None = None) -> Queries:
+        table = self._spark.sql(sql, args=params).toArrow()
+        self._rows = [tuple(row.values()) for row in table.to_pylist()]
+        return self
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows

@@ -1,0 +1,329 @@
+"""Ingestion on the Spark engine: the same validator, inside Spark tasks.
+
+Each new landing file is one Spark task. The task reads the file with tousu's
+reader (orchestration/ingestion/reader.py) and classifies its lines with the
+very SQL the DuckDB engine runs (complaints.CLASSIFY_SQL, registry.CLASSIFY_SQL)
+on an in-memory DuckDB inside the task, so the rules exist once and every
+verdict is the same on both engines. A large file streams through the task in
+chunks. The tasks' rows land in a staging table; the driver then decides, from
+the files' hashes and the ledger, which files load (duplicates and refusals as
+on DuckDB), and moves their rows into raw and quarantine.
+
+Parquet tables have no transactions. A run's rows are one partition of each
+table (their ingestion time), and the run's ledger rows are written last: the
+ledger is the commit. A run that stops before it leaves partitions no ledger
+row names, and the next run drops them before it starts, so a file is in the
+warehouse wholly or not at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from orchestration.failpoints import failpoint
+from orchestration.ingestion import complaints, registry
+from orchestration.ingestion.landing import FileKind, printable_name, scan
+from orchestration.ingestion.run import FileOutcome, IngestionReport, _failed, _reset_counts, triage
+from orchestration.ingestion.schema import SPARK_TABLES, spark_ddl
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+# Where the tasks' rows wait for the driver's decision (dropped after the run).
+STAGED = "audit.ingestion_staged"
+
+# What a task yields: rows of raw.complaints, raw.platforms and quarantine,
+# and one summary row per file (record 'file'), in one schema.
+_RAW_COLUMNS = [name for name, _ in SPARK_TABLES["raw.complaints"][0][2:-1]]
+_REGISTRY_COLUMNS = [name for name, _ in SPARK_TABLES["raw.platforms"][0][2:-1]]
+_TEXT_COLUMNS = list(dict.fromkeys([*_RAW_COLUMNS, *_REGISTRY_COLUMNS, "reason", "raw_line"]))
+_SUMMARY_COLUMNS = {
+    "outcome": pa.string(),  # read | failed | postponed
+    "error": pa.string(),
+    "sha256": pa.string(),
+    "n_lines": pa.int64(),
+    "n_loaded": pa.int64(),
+    "n_quarantined": pa.int64(),
+    "n_blank": pa.int64(),
+    "reasons": pa.string(),  # JSON: reason -> lines
+    "notes": pa.string(),
+}
+TASK_SCHEMA = pa.schema(
+    [
+        ("record", pa.string()),  # complaint | platform | quarantine | file
+        ("source_file", pa.string()),
+        ("line_no", pa.int64()),
+        *((name, pa.string()) for name in _TEXT_COLUMNS),
+        *_SUMMARY_COLUMNS.items(),
+    ]
+)
+_SPARK_TASK_SCHEMA = ", ".join(
+    f"`{field.name}` {'BIGINT' if field.type == pa.int64() else 'STRING'}" for field in TASK_SCHEMA
+)
+
+
+def ingest_landing_spark(
+    spark: SparkSession,
+    landing_dir: Path,
+    now: dt.datetime | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> IngestionReport:
+    for statement in spark_ddl():
+        spark.sql(statement)
+    known = _ledger(spark)
+    _drop_uncommitted_partitions(spark, {row["ingested_at"] for row in known.values()})
+    ingested_at = _ingestion_time(known, now or dt.datetime.now(dt.UTC))
+    landing = scan(landing_dir)
+    outcomes = [
+        _failed(
+            FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
+            "the file name is not valid UTF-8; rename it (names are recorded as text)",
+        )
+        for f in landing.undecodable
+    ]
+    pending = []
+    for landing_file in landing.files:
+        entry = known.get(landing_file.name)
+        outcome, _touched = triage(
+            landing_file, (entry["sha256"], entry["size_bytes"], entry["mtime_ns"]) if entry else None
+        )
+        if outcome is None:
+            continue  # ingested before (a touched file's new mtime is not kept: Parquet rows are not updated)
+        outcomes.append(outcome)
+        if outcome.status == "loaded":
+            pending.append((landing_file, outcome))
+    if pending:
+        _classify_in_tasks(spark, pending, ingested_at)
+        loaded = _decide(spark, pending, known)
+        if loaded:
+            _move_staged(spark, loaded, ingested_at)
+        failpoint("ingest:before_commit")
+        _record(spark, [o for _, o in pending if o.status in ("loaded", "duplicate")], ingested_at)
+        failpoint("ingest:after_commit")
+        spark.sql(f"DROP TABLE IF EXISTS {STAGED}")
+        if progress:
+            progress(len(pending), len(pending), sum(o.n_lines for _, o in pending))
+    return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
+
+
+def _ledger(spark: SparkSession) -> dict[str, dict]:
+    """The ledger's row per file name (the first, if a name was ever recorded twice)."""
+    rows = spark.sql("SELECT * FROM audit.ingested_files ORDER BY ingested_at").toArrow().to_pylist()
+    known: dict[str, dict] = {}
+    for row in rows:
+        known.setdefault(row["source_file"], row)
+    return known
+
+
+def _drop_uncommitted_partitions(spark: SparkSession, committed: set[dt.datetime]) -> None:
+    """Drop the partitions of a run that stopped before its ledger rows."""
+    for table, (_, partition) in SPARK_TABLES.items():
+        if partition is None or table == "audit.ingested_files":
+            continue
+        present = spark.sql(f"SELECT DISTINCT `{partition}` AS t FROM {table}").toArrow().column("t").to_pylist()
+        for stray in set(present) - committed:
+            literal = stray.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%fZ")
+            spark.sql(f"ALTER TABLE {table} DROP IF EXISTS PARTITION (`{partition}` = TIMESTAMP_LTZ '{literal}')")
+
+
+def _ingestion_time(known: dict[str, dict], now: dt.datetime) -> dt.datetime:
+    """`now`, or just after the latest earlier ingestion (they must increase)."""
+    latest = max((row["ingested_at"] for row in known.values()), default=None)
+    if latest is None or now > latest:
+        return now
+    return latest + dt.timedelta(microseconds=1)
+
+
+def _classify_in_tasks(spark: SparkSession, pending, ingested_at: dt.datetime) -> None:
+    tasks = pa.table(
+        {
+            "path": [str(f.path.resolve()) for f, _ in pending],
+            "source_file": [f.name for f, _ in pending],
+            "kind": [f.kind.value for f, _ in pending],
+        }
+    )
+    plausible = complaints.plausible_range_params(ingested_at)
+
+    def classify(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            for task in batch.to_pylist():
+                yield from classify_file(Path(task["path"]), task["source_file"], task["kind"], plausible)
+
+    # one task per file: Spark spreads them over its cores (or a cluster)
+    files = spark.createDataFrame(tasks).repartition(len(pending))
+    files.mapInArrow(classify, _SPARK_TASK_SCHEMA).write.mode("overwrite").saveAsTable(STAGED)
+
+
+def classify_file(path: Path, source_file: str, kind: str, plausible: dict) -> Iterator[pa.RecordBatch]:
+    """Inside a Spark task: the file's loaded and quarantined lines, then its
+    summary row — what the DuckDB engine's ingestion computes for one file."""
+    import duckdb
+
+    from orchestration.ingestion.reader import ByteTally, FileChanged, read_bytes, read_chunks
+    from orchestration.warehouse import sql_functions
+
+    tally, counts, reasons, notes = ByteTally(), Counter(), Counter(), []
+    summary = {"outcome": "read", "error": None}
+    with duckdb.connect() as con:
+        sql_functions.register(con)
+        try:
+            if kind == FileKind.PLATFORMS.value:
+                data = read_bytes(path, tally)
+                rows, ignored, n_columns = registry.read_rows(data)
+                if ignored:
+                    notes.append(f"ignored unknown column(s): {', '.join(ignored)}")
+                con.register("registry_rows", rows)
+                con.execute(registry.CLASSIFY_SQL, {"n_columns": n_columns, "source_file": source_file})
+                yield from _classified(con, "platform", registry.LOADED_SQL, "raw_line", counts, reasons)
+            else:
+                for chunk in read_chunks(path, tally=tally):
+                    con.register("landing_lines", chunk.to_arrow(source_file))
+                    con.execute(complaints.CLASSIFY_SQL, plausible)
+                    yield from _classified(con, "complaint", complaints.LOADED_SQL, "line", counts, reasons)
+        except FileChanged as error:
+            summary = {"outcome": "postponed", "error": str(error)}
+        except registry.RegistryFileError as error:
+            summary = {"outcome": "failed", "error": f"not a readable registry: {error}"}
+        except (OSError, EOFError) as error:
+            summary = {"outcome": "failed", "error": f"cannot read: {error}"}
+    summary |= {
+        "sha256": tally.sha256,
+        **{f"n_{key}": counts[key] for key in ("lines", "loaded", "quarantined", "blank")},
+        "reasons": json.dumps(dict(reasons)),
+        "notes": json.dumps(notes),
+    }
+    yield _batch({"record": ["file"], "source_file": [source_file], **{k: [v] for k, v in summary.items()}})
+
+
+def _classified(con, record: str, loaded_sql: str, raw_line_column: str, counts: Counter, reasons: Counter):
+    """The rows of temp table `classified` (loaded, then quarantined), counted."""
+    placeholder = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the driver stamps the run's time
+    loaded = con.execute(loaded_sql, {"ingested_at": placeholder}).to_arrow_table().drop_columns(["ingested_at"])
+    yield _batch({"record": [record] * loaded.num_rows, **{name: loaded.column(name) for name in loaded.column_names}})
+    quarantined = con.execute(
+        f"SELECT source_file, line_no, reason, {raw_line_column} AS raw_line FROM classified WHERE reason IS NOT NULL"
+    ).to_arrow_table()
+    yield _batch(
+        {
+            "record": ["quarantine"] * quarantined.num_rows,
+            **{n: quarantined.column(n) for n in quarantined.column_names},
+        }
+    )
+    ((n_lines, n_loaded, n_quarantined, n_blank),) = con.execute(
+        "SELECT count(*), count(*) FILTER (reason IS NULL AND NOT is_blank), count(*) FILTER (reason IS NOT NULL),"
+        " count(*) FILTER (reason IS NULL AND is_blank) FROM classified"
+    ).fetchall()
+    counts.update(lines=n_lines, loaded=n_loaded, quarantined=n_quarantined, blank=n_blank)
+    reasons.update(
+        dict(con.execute("SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY ALL").fetchall())
+    )
+
+
+def _batch(columns: dict) -> pa.RecordBatch:
+    n = len(next(iter(columns.values())))
+    arrays = [
+        pa.array(columns[field.name], field.type)
+        if field.name in columns and not isinstance(columns[field.name], pa.ChunkedArray)
+        else (
+            columns[field.name].cast(field.type).combine_chunks() if field.name in columns else pa.nulls(n, field.type)
+        )
+        for field in TASK_SCHEMA
+    ]
+    return pa.RecordBatch.from_arrays(arrays, schema=TASK_SCHEMA)
+
+
+def _decide(spark: SparkSession, pending, known: dict[str, dict]) -> list[FileOutcome]:
+    """Each pending file's outcome from its task's summary: loaded, failed,
+    postponed, or a duplicate of content loaded before or earlier in this run
+    (registries first, then dumps by name: the DuckDB engine's order)."""
+    summaries = {
+        row["source_file"]: row
+        for row in spark.sql(f"SELECT * FROM {STAGED} WHERE record = 'file'").toArrow().to_pylist()
+    }
+    first_with = {(row["kind"], row["sha256"]): name for name, row in known.items() if row["status"] == "loaded"}
+    loaded = []
+    order = sorted(pending, key=lambda item: (item[0].kind is not FileKind.PLATFORMS, item[0].name))
+    for landing_file, outcome in order:
+        summary = summaries[landing_file.name]
+        if summary["outcome"] == "postponed":
+            outcome.status, outcome.error = "postponed", f"{summary['error']}; the next build reads it again"
+            _reset_counts(outcome)
+            continue
+        if summary["outcome"] == "failed":
+            _failed(outcome, summary["error"])
+            continue
+        outcome.sha256 = summary["sha256"]
+        original = first_with.get((outcome.kind, outcome.sha256))
+        if original is not None:
+            _reset_counts(outcome)
+            outcome.status, outcome.duplicate_of = "duplicate", original
+            continue
+        first_with[(outcome.kind, outcome.sha256)] = outcome.source_file
+        for key in ("lines", "loaded", "quarantined", "blank"):
+            setattr(outcome, f"n_{key}", summary[f"n_{key}"])
+        outcome.reasons = Counter(json.loads(summary["reasons"]))
+        outcome.notes.extend(json.loads(summary["notes"]))
+        loaded.append(outcome)
+    return loaded
+
+
+def _move_staged(spark: SparkSession, loaded: list[FileOutcome], ingested_at: dt.datetime) -> None:
+    """The staged rows of the loaded files into raw and quarantine: one new
+    partition per table, stamped with the run's ingestion time."""
+    spark.createDataFrame(pa.table({"source_file": [o.source_file for o in loaded]})).createOrReplaceTempView(
+        "loaded_files"
+    )
+    stamp = f"TIMESTAMP_LTZ '{ingested_at.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S.%fZ')}'"
+    for table, record in (
+        ("raw.complaints", "complaint"),
+        ("raw.platforms", "platform"),
+        ("audit.quarantine", "quarantine"),
+    ):
+        columns = [name for name, _ in SPARK_TABLES[table][0][:-1]]
+        spark.sql(
+            f"INSERT INTO {table} SELECT {', '.join(f'`{c}`' for c in columns)}, {stamp}"
+            f" FROM {STAGED} WHERE record = '{record}' AND source_file IN (SELECT source_file FROM loaded_files)"
+        )
+
+
+def _record(spark: SparkSession, outcomes: list[FileOutcome], ingested_at: dt.datetime) -> None:
+    """The run's ledger rows, in one INSERT: the commit of the run."""
+    if not outcomes:
+        return
+    columns = [name for name, _ in SPARK_TABLES["audit.ingested_files"][0]]
+    rows = {
+        "source_file": [o.source_file for o in outcomes],
+        "sha256": [o.sha256 for o in outcomes],
+        "kind": [o.kind for o in outcomes],
+        "status": [o.status for o in outcomes],
+        "duplicate_of": [o.duplicate_of for o in outcomes],
+        **{
+            f"n_{key}": [None if o.status == "duplicate" else getattr(o, f"n_{key}") for o in outcomes]
+            for key in ("lines", "loaded", "quarantined", "blank")
+        },
+        "ingested_at": [ingested_at] * len(outcomes),
+        "size_bytes": [o.size_bytes for o in outcomes],
+        "mtime_ns": [o.mtime_ns for o in outcomes],
+    }
+    table = pa.table({name: rows[name] for name in columns}).cast(
+        pa.schema(
+            [
+                (
+                    name,
+                    pa.timestamp("us", tz="UTC")
+                    if name == "ingested_at"
+                    else (pa.int64() if name.startswith(("n_", "size", "mtime")) else pa.string()),
+                )
+                for name in columns
+            ]
+        )
+    )
+    spark.createDataFrame(table).createOrReplaceTempView("ledger_rows")
+    spark.sql("INSERT INTO audit.ingested_files SELECT * FROM ledger_rows")
