@@ -47,7 +47,7 @@ format: $(VENV)/.installed ## apply ruff's formatting and safe fixes, and sqlflu
 	$(BIN)/ruff check --fix .
 	$(BIN)/sqlfluff fix $(SQL_PATHS)
 
-test: install browser ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
+test: install browser java ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
 	$(BIN)/pytest
 
 BENCH_DIR ?= build/bench

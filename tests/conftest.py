@@ -92,6 +92,7 @@ def copy_data_dir(source: DataDir, destination: Path) -> DataDir:
 # running a long module while the other waits. The first two do not both wait
 # for the shared warehouse: test_demo builds its own.
 LONGEST_FIRST = (
+    "e2e/test_spark_engine.py",
     "e2e/test_foreign_landing.py",
     "e2e/test_demo.py",
     "e2e/test_crash_safety.py",

@@ -79,10 +79,13 @@ def settings(spark_dir: Path) -> dict[str, str]:
 
 
 def connect(url: str) -> SparkSession:
-    """A Spark Connect session on the server at `url` (sc://host:port)."""
+    """A new Spark Connect session on the server at `url` (sc://host:port):
+    its own, so that stopping it never stops another block's session. The
+    first of a process is also its default, which dbt-spark's getOrCreate()
+    finds."""
     from pyspark.sql import SparkSession
 
-    return SparkSession.builder.remote(url).getOrCreate()
+    return SparkSession.builder.remote(url).create()
 
 
 def register_functions(spark: SparkSession) -> None:

@@ -8,6 +8,55 @@ from spec_oracle import parse_amount, parse_ts
 
 from orchestration.warehouse.sql_functions import normalise_name, register
 
+# Shared with the Spark engine's test (tests/e2e/test_spark_engine.py): each
+# case must come out the same on both engines.
+TIMESTAMP_CASES = [
+    ("2024-03-01 10:00:00", dt.datetime(2024, 3, 1, 10)),
+    ("2024-03-01T10:00:00", dt.datetime(2024, 3, 1, 10)),
+    ("2024-03-01T02:00:00Z", dt.datetime(2024, 3, 1, 10)),
+    ("2024-03-01T10:00:00+08:00", dt.datetime(2024, 3, 1, 10)),
+    ("2024-03-01T07:30:00+05:30", dt.datetime(2024, 3, 1, 10)),
+    ("2024-02-29T23:00:00-03:00", dt.datetime(2024, 3, 1, 10)),
+    ("2024-03-01T10:00:00.250+08:00", dt.datetime(2024, 3, 1, 10, 0, 0, 250000)),
+    ("2024-03-01 10:00:00+0800", dt.datetime(2024, 3, 1, 10)),
+    # a lower-case t: found by the property test (DuckDB's cast refuses it)
+    ("2024-03-01t10:00:00", dt.datetime(2024, 3, 1, 10)),
+    ("2024-03-01t02:00:00.5z", dt.datetime(2024, 3, 1, 10, 0, 0, 500000)),
+    ("2024-02-30 10:00:00", None),
+    ("2024-03-01 24:00:00", None),
+    # offsets out of range: found by the property test (DuckDB's cast rolls them over)
+    ("2024-03-01 10:00:00+24:00", None),
+    ("2024-03-01 10:00:00+08:60", None),
+    ("2024-03-01 10:00:00-23:59", dt.datetime(2024, 3, 2, 17, 59)),
+    ("2024-03-01 10:00", None),
+    ("2024/03/01 10:00:00", None),
+    ("2024-03-01", None),
+    ("", None),
+]
+
+AMOUNT_CASES = [
+    ("6,000.00元", 6000.0),
+    ("￥1,200", 1200.0),
+    (" 12 ", 12.0),
+    ("0", 0.0),
+    ("1e3", 1000.0),
+    ("-5", None),
+    ("abc", None),
+    ("", None),
+    ("inf", None),
+    ("NaN", None),
+    ("5元5", None),
+]
+
+BLANK_TEXTS = ["", " ", "\u3000\u3000", "\t\r\n", "\ufeff", "\u200b", "\x1c\x85\u2028"]
+REGISTRY_DATE_CASES = [
+    ("2024-02-29", True),
+    ("0000-01-01", False),
+    ("1899-12-31", False),
+    ("1900-01-01", True),
+    ("2024-02-30", False),
+]
+
 
 @pytest.fixture(scope="module")
 def con():
@@ -18,60 +67,20 @@ def scalar(con, sql, *params):
     return con.execute(sql, list(params)).fetchall()[0][0]
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("2024-03-01 10:00:00", dt.datetime(2024, 3, 1, 10)),
-        ("2024-03-01T10:00:00", dt.datetime(2024, 3, 1, 10)),
-        ("2024-03-01T02:00:00Z", dt.datetime(2024, 3, 1, 10)),
-        ("2024-03-01T10:00:00+08:00", dt.datetime(2024, 3, 1, 10)),
-        ("2024-03-01T07:30:00+05:30", dt.datetime(2024, 3, 1, 10)),
-        ("2024-02-29T23:00:00-03:00", dt.datetime(2024, 3, 1, 10)),
-        ("2024-03-01T10:00:00.250+08:00", dt.datetime(2024, 3, 1, 10, 0, 0, 250000)),
-        ("2024-03-01 10:00:00+0800", dt.datetime(2024, 3, 1, 10)),
-        # a lower-case t: found by the property test (DuckDB's cast refuses it)
-        ("2024-03-01t10:00:00", dt.datetime(2024, 3, 1, 10)),
-        ("2024-03-01t02:00:00.5z", dt.datetime(2024, 3, 1, 10, 0, 0, 500000)),
-        ("2024-02-30 10:00:00", None),
-        ("2024-03-01 24:00:00", None),
-        # offsets out of range: found by the property test (DuckDB's cast rolls them over)
-        ("2024-03-01 10:00:00+24:00", None),
-        ("2024-03-01 10:00:00+08:60", None),
-        ("2024-03-01 10:00:00-23:59", dt.datetime(2024, 3, 2, 17, 59)),
-        ("2024-03-01 10:00", None),
-        ("2024/03/01 10:00:00", None),
-        ("2024-03-01", None),
-        ("", None),
-    ],
-)
+@pytest.mark.parametrize("text, expected", TIMESTAMP_CASES)
 def test_local_timestamp_matches_the_contract(con, text, expected):
     assert scalar(con, "SELECT tousu_local_ts(?)", text) == expected
     assert parse_ts(text) == expected  # the test oracle reads SPEC the same way
 
 
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("6,000.00元", 6000.0),
-        ("￥1,200", 1200.0),
-        (" 12 ", 12.0),
-        ("0", 0.0),
-        ("1e3", 1000.0),
-        ("-5", None),
-        ("abc", None),
-        ("", None),
-        ("inf", None),
-        ("NaN", None),
-        ("5元5", None),
-    ],
-)
+@pytest.mark.parametrize("text, expected", AMOUNT_CASES)
 def test_amount_parsing(con, text, expected):
     assert scalar(con, "SELECT tousu_amount(?)", text) == expected
     assert parse_amount(text) == expected
 
 
 def test_blank_means_unicode_white_space_plus_bom(con):
-    for text in ["", " ", "\u3000\u3000", "\t\r\n", "\ufeff", "\u200b", "\x1c\x85\u2028"]:
+    for text in BLANK_TEXTS:
         assert scalar(con, "SELECT tousu_is_blank(?)", text), repr(text)
     for text in ["a", "\u3000a", "0"]:
         assert not scalar(con, "SELECT tousu_is_blank(?)", text), repr(text)
@@ -111,10 +120,7 @@ def test_the_one_normalisation_drops_format_characters_then_nfkc(con, text, expe
     assert normalise_name(f" \u3000{text} ") == expected
 
 
-@pytest.mark.parametrize(
-    "text, ok",
-    [("2024-02-29", True), ("0000-01-01", False), ("1899-12-31", False), ("1900-01-01", True), ("2024-02-30", False)],
-)
+@pytest.mark.parametrize("text, ok", REGISTRY_DATE_CASES)
 def test_registry_dates_are_real_dates_from_1900(con, text, ok):
     assert (scalar(con, "SELECT tousu_date(?)", text) is not None) == ok
 

@@ -1,0 +1,170 @@
+"""The Spark engine (issue 17): the foreign landing zone, arriving in three
+batches, built on Spark gives the serving tables, quarantine and ledger of the
+DuckDB engine's build of the same files, and both agree with the oracle.
+
+One local Spark Connect server serves the whole module: each `tousu build`
+finds it running and uses it, as a build finds a cluster's."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import query, run_tousu
+from foreign_landing import write_foreign_landing
+from spec_oracle import ratings, read_landing
+from unit.test_sql_functions import AMOUNT_CASES, BLANK_TEXTS, REGISTRY_DATE_CASES, TIMESTAMP_CASES
+
+from orchestration.paths import DataDir
+from orchestration.warehouse.spark import LocalServer, Queries
+from orchestration.warehouse.sql_functions import register
+
+
+@dataclass
+class SparkBuilt:
+    source: Path  # the landing files
+    data_dir: DataDir  # built on Spark, batch by batch
+    exits: list[int]
+    spark: object  # a session on the module's server
+
+
+@pytest.fixture(scope="module")
+def spark_built(tmp_path_factory) -> SparkBuilt:
+    work = tmp_path_factory.mktemp("spark")
+    source = work / "files"
+    batches = write_foreign_landing(source)
+    data_dir = DataDir(work / "data").create()
+    with LocalServer(data_dir.spark).session() as spark:
+        exits = []
+        for number, batch in enumerate(batches):
+            for name in batch:
+                shutil.copy2(source / name, data_dir.landing / name)
+            exits.append(run_tousu(data_dir, "build", *(["--engine", "spark"] if number == 0 else [])))
+        yield SparkBuilt(source, data_dir, exits, spark)
+
+
+def spark_rows(built: SparkBuilt, sql: str) -> list[tuple]:
+    return Queries(built.spark).execute(sql).fetchall()
+
+
+def test_every_batch_builds_and_later_commands_keep_the_engine(spark_built):
+    assert spark_built.exits == [0, 0, 0]
+    assert json.loads((spark_built.data_dir.root / "engine.json").read_text()) == {"engine": "spark"}
+    # asking for the other engine on this data directory stops before anything runs
+    assert run_tousu(spark_built.data_dir, "build", "--engine", "duckdb") == 2
+
+
+def _served(warehouse: Path) -> dict[str, tuple[list, list]]:
+    """Every served table: its columns with types, and its rows, sorted."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [
+            n for (n,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()
+        ]
+        return {
+            name: (
+                con.execute(f"DESCRIBE marts.{name}").fetchall(),
+                sorted(con.execute(f"SELECT * FROM marts.{name}").fetchall(), key=repr),
+            )
+            for name in names
+        }
+
+
+def _same_row(left: tuple, right: tuple) -> bool:
+    """Counts and texts exactly, ratios within 1e-9."""
+    return len(left) == len(right) and all(
+        abs(a - b) <= 1e-9 if isinstance(a, float) and isinstance(b, float) else a == b
+        for a, b in zip(left, right, strict=True)
+    )
+
+
+def test_serving_equals_the_duckdb_engines(spark_built, foreign_warehouse):
+    on_spark = _served(spark_built.data_dir.serving / "warehouse.duckdb")
+    on_duckdb = _served(foreign_warehouse.serving / "warehouse.duckdb")
+    assert sorted(on_spark) == sorted(on_duckdb) and len(on_duckdb) >= 7
+    for name, (columns, rows) in on_duckdb.items():
+        spark_columns, spark_rows_ = on_spark[name]
+        assert spark_columns == columns, name
+        assert len(spark_rows_) == len(rows) and rows, name
+        assert all(_same_row(a, b) for a, b in zip(spark_rows_, rows, strict=True)), name
+
+
+def test_every_verdict_and_the_ledger_equal_the_duckdb_engines_and_the_oracle(spark_built, foreign_warehouse):
+    verdicts = "SELECT source_file, line_no, reason, raw_line FROM audit.quarantine"
+    assert sorted(spark_rows(spark_built, verdicts)) == sorted(query(foreign_warehouse.warehouse, verdicts))
+    loaded = "SELECT source_file, line_no FROM raw.complaints UNION ALL SELECT source_file, line_no FROM raw.platforms"
+    assert sorted(spark_rows(spark_built, loaded)) == sorted(query(foreign_warehouse.warehouse, loaded))
+    ledger = (
+        "SELECT source_file, sha256, kind, status, duplicate_of, n_lines, n_loaded, n_quarantined, n_blank"
+        " FROM audit.ingested_files ORDER BY source_file"
+    )
+    assert spark_rows(spark_built, ledger) == query(foreign_warehouse.warehouse, ledger)
+    oracle = read_landing(spark_built.source)
+    got = {(f, n): r for f, n, r, _ in spark_rows(spark_built, verdicts)}
+    got.update({key: "loaded" for key in spark_rows(spark_built, loaded)})
+    assert got == {key: reason for key, reason in oracle.verdicts.items() if reason != "blank"}
+
+
+def test_ratings_agree_with_the_rules(spark_built):
+    expected = ratings(read_landing(spark_built.source))
+    rows = query(
+        spark_built.data_dir.serving / "warehouse.duckdb",
+        "SELECT platform, period_key, n_complaints, n_scored, reply_rate, timeliness, satisfaction,"
+        " composite_index, eligible, rating FROM marts.platform_ratings",
+    )
+    got = {(row[0], row[1]): row for row in rows}
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        row = got[key]
+        assert (row[2], row[3], row[8], row[9]) == (
+            want["n_complaints"],
+            want["n_scored"],
+            want["eligible"],
+            want["rating"],
+        ), key
+        for index, column in enumerate(("reply_rate", "timeliness", "satisfaction", "composite_index"), start=4):
+            assert abs(row[index] - want[column]) <= 1e-9, (key, column)
+
+
+# Beyond the unit cases: where Java's regular expressions and Spark's parser
+# could differ from DuckDB's (a vertical tab, a trailing newline, offsets past
+# ±18:00, nanoseconds, an overflowing exponent).
+EDGE_TEXTS = [
+    "¥\x0b12",
+    "12\n",
+    "1e400",
+    "-0",
+    ".5",
+    "5.",
+    "1,2,3",
+    "2024-03-01 10:00:00\n",
+    "2024-03-01 10:00:00+08",
+    "2024-03-01 10:00:00.123456789",
+    "2024-03-01 10:00:00.1234567+08:00",
+    "2024-03-01 10:00:00+19:30",
+    "1986-06-01 12:00:00Z",
+    "\u3000 分期乐 \t",
+    "ＳＨＥＩＮ①",
+    "分期\u200b乐",
+    " 2024-02-29 ",
+]
+
+
+def test_sql_functions_agree_with_duckdbs(spark_built):
+    texts = sorted(
+        {text for text, _ in TIMESTAMP_CASES + AMOUNT_CASES + REGISTRY_DATE_CASES} | set(BLANK_TEXTS) | set(EDGE_TEXTS)
+    )
+    functions = ("tousu_local_ts", "tousu_amount", "tousu_date", "tousu_is_blank", "tousu_trim", "tousu_nfkc")
+    select = ", ".join(f"{name}(text)" for name in functions)
+    spark_built.spark.createDataFrame([(text,) for text in texts], "text string").createOrReplaceTempView("texts")
+    on_spark = {row[0]: row[1:] for row in spark_rows(spark_built, f"SELECT text, {select} FROM texts")}
+    with register(duckdb.connect()) as con:
+        on_duckdb = {
+            text: con.execute(f"SELECT {select} FROM (SELECT ? AS text)", [text]).fetchall()[0] for text in texts
+        }
+    assert on_spark == on_duckdb
+    assert on_spark["2024-03-01 10:00:00+19:30"][0] == dt.datetime(2024, 2, 29, 22, 30)
