@@ -113,39 +113,47 @@ def _nfkc_text(values):
 class LocalServer:
     """The Spark Connect server of one data directory, on this machine.
 
-    `spark/connect.json` says where a running one listens. A process that
-    finds none starts one (under a file lock, so two never race for the
-    metastore) and stops it when it is done; a process that finds one uses it
-    and leaves it running for its owner."""
+    `spark/connect.json` says where a running one listens and which process
+    owns it. A process that finds none starts one (under a file lock, so two
+    never race for the metastore), owns it, and stops it when it is done. A
+    process that finds one uses it and leaves it to its owner — unless the
+    owner is gone (a crash, a kill): then it adopts the server and stops it
+    when it is done, so a crashed build leaves no JVM behind for longer than
+    until the next command on the directory."""
 
     def __init__(self, spark_dir: Path):
         self.spark_dir = spark_dir
         self.state_file = spark_dir / "connect.json"
         self.log_file = spark_dir / "connect-server.log"
 
-    def running_url(self) -> str | None:
+    def _running(self) -> dict | None:
         try:
             state = json.loads(self.state_file.read_text())
         except (OSError, ValueError):
             return None
-        if _pid_alive(state["pid"]) and _port_open(state["port"]):
-            return f"sc://127.0.0.1:{state['port']}"
-        return None
+        return state if _pid_alive(state["pid"]) and _port_open(state["port"]) else None
 
     @contextlib.contextmanager
     def session(self) -> Iterator[SparkSession]:
         """A session on the running server, or on one started for this block."""
         self.spark_dir.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.spark_dir / "connect.lock")):
-            url = self.running_url()
-            started = None if url else self._start()
-            url = url or started[1]
+            state = self._running()
+            started = state is None
+            if started:
+                state = self._start()
+            # a block nested in its owner's (the same process) only uses it
+            owns = started or not _pid_alive(state["owner"])
+            if owns and not started:
+                state["owner"] = os.getpid()
+                self.state_file.write_text(json.dumps(state))
+        url = f"sc://127.0.0.1:{state['port']}"
         previous = os.environ.get(REMOTE_ENV)
         os.environ[REMOTE_ENV] = url
         spark = None
         try:
             spark = connect(url)
-            if started:
+            if owns:  # the metastore keeps them; once per server is enough
                 register_functions(spark)
             register_session_functions(spark)
             yield spark
@@ -155,10 +163,10 @@ class LocalServer:
             if spark is not None:
                 spark.stop()
             _restore_env(REMOTE_ENV, previous)
-            if started:
-                self._stop(started[0])
+            if owns:
+                self._stop(state["pid"])
 
-    def _start(self) -> tuple[subprocess.Popen, str]:
+    def _start(self) -> dict:
         import pyspark
 
         spark_home = Path(pyspark.__file__).parent
@@ -188,22 +196,27 @@ class LocalServer:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while not _port_open(port):
             if process.poll() is not None or time.monotonic() > deadline:
-                self._stop(process)
+                self._stop(process.pid)
                 tail = self.log_file.read_text(errors="replace")[-2000:]
                 raise SparkServerError(f"the local Spark server did not start (log: {self.log_file}):\n{tail}")
             time.sleep(0.2)
-        self.state_file.write_text(json.dumps({"pid": process.pid, "port": port}))
-        return process, f"sc://127.0.0.1:{port}"
+        state = {"pid": process.pid, "port": port, "owner": os.getpid()}
+        self.state_file.write_text(json.dumps(state))
+        return state
 
-    def _stop(self, process: subprocess.Popen) -> None:
+    def _stop(self, pid: int) -> None:
+        """Stop the server (its whole process group: spark-submit's JVM)."""
         self.state_file.unlink(missing_ok=True)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        for signal_number, wait_s in ((signal.SIGTERM, 60), (signal.SIGKILL, 10)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal_number)
+            deadline = time.monotonic() + wait_s
+            while _pid_alive(pid) and time.monotonic() < deadline:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, os.WNOHANG)  # reap it when it is our child
+                time.sleep(0.1)
+            if not _pid_alive(pid):
+                return
 
 
 @contextlib.contextmanager

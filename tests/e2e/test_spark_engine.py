@@ -2,6 +2,11 @@
 batches, built on Spark gives the serving tables, quarantine and ledger of the
 DuckDB engine's build of the same files, and both agree with the oracle.
 
+Before each batch's build, a build is killed at one of test_crash_safety's
+crash points — mid-ingestion, between dbt models, before the serving swap — so
+the batches' builds also show that a re-run ends where an uninterrupted build
+ends, and that a killed build leaves serving as it was.
+
 One local Spark Connect server serves the whole module: each `tousu build`
 finds it running and uses it, as a build finds a cluster's."""
 
@@ -10,17 +15,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+import signal
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 from conftest import query, run_tousu
+from e2e.test_crash_safety import CRASH_POINTS, build_killed_at
 from foreign_landing import write_foreign_landing
 from spec_oracle import ratings, read_landing
 from unit.test_sql_functions import AMOUNT_CASES, BLANK_TEXTS, REGISTRY_DATE_CASES, TIMESTAMP_CASES
 
+from orchestration import engine
 from orchestration.paths import DataDir
+from orchestration.warehouse.serving import current_release
 from orchestration.warehouse.spark import LocalServer, Queries
 from orchestration.warehouse.sql_functions import register
 
@@ -29,8 +38,13 @@ from orchestration.warehouse.sql_functions import register
 class SparkBuilt:
     source: Path  # the landing files
     data_dir: DataDir  # built on Spark, batch by batch
-    exits: list[int]
+    exits: list[int]  # the build after each batch
+    crashes: dict[str, tuple[int, str | None, str | None]]  # point: exit, release before and after
     spark: object  # a session on the module's server
+
+
+# One crash point before each batch's build (test_crash_safety's, in its order).
+BATCH_CRASHES = ["ingest:before_commit", "dbt:after:intermediate__int_complaints__current_state", "serving:before_swap"]
 
 
 @pytest.fixture(scope="module")
@@ -39,21 +53,34 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
     source = work / "files"
     batches = write_foreign_landing(source)
     data_dir = DataDir(work / "data").create()
+    assert set(BATCH_CRASHES) <= set(CRASH_POINTS)
     with LocalServer(data_dir.spark).session() as spark:
-        exits = []
-        for number, batch in enumerate(batches):
+        exits, crashes = [], {}
+        for number, (batch, point) in enumerate(zip(batches, BATCH_CRASHES, strict=True)):
             for name in batch:
                 shutil.copy2(source / name, data_dir.landing / name)
+            if number == 0:
+                engine.record(data_dir, engine.SPARK)  # as `--engine spark` would, for the killed build
+            before = current_release(data_dir.serving)
+            crashed = build_killed_at(data_dir, point)
+            crashes[point] = (crashed.returncode, before, current_release(data_dir.serving))
             exits.append(run_tousu(data_dir, "build", *(["--engine", "spark"] if number == 0 else [])))
-        yield SparkBuilt(source, data_dir, exits, spark)
+        yield SparkBuilt(source, data_dir, exits, crashes, spark)
 
 
 def spark_rows(built: SparkBuilt, sql: str) -> list[tuple]:
     return Queries(built.spark).execute(sql).fetchall()
 
 
-def test_every_batch_builds_and_later_commands_keep_the_engine(spark_built):
+def test_every_batch_builds_after_a_killed_build_which_left_serving_as_it_was(spark_built):
     assert spark_built.exits == [0, 0, 0]
+    for point, (code, before, after) in spark_built.crashes.items():
+        assert code == -signal.SIGKILL, point
+        assert after == before, point  # a killed build never swaps serving
+    assert spark_built.crashes["serving:before_swap"][1] is not None  # a release stood, and stayed
+
+
+def test_the_engine_is_recorded_and_kept(spark_built):
     assert json.loads((spark_built.data_dir.root / "engine.json").read_text()) == {"engine": "spark"}
     # asking for the other engine on this data directory stops before anything runs
     assert run_tousu(spark_built.data_dir, "build", "--engine", "duckdb") == 2
