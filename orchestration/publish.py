@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
 
+from orchestration import engine
 from orchestration.assets.keys import PUBLICATION_ASSET_NAME
 from orchestration.jobs import PUBLISH_JOB_NAME
 from orchestration.paths import DataDir
@@ -74,8 +76,9 @@ def publish_period(
     first read to the last, so nothing changes the ratings in between."""
 
     today = today or dt.datetime.now(LOCAL_TZ).date()
+    ratings = _ratings_file(data_dir)
     with hold_writer(data_dir.root):
-        period_end = _period_end(data_dir.warehouse, period_key)
+        period_end = _period_end(ratings, period_key)
         if period_end >= today:
             raise CannotPublish(f"period {period_key} ends on {period_end}: only ended periods can be published")
         partition = period_end.strftime("%Y-%m")
@@ -85,5 +88,14 @@ def publish_period(
         )
         publication = Publication(period_key, partition, outcome)
         if outcome.success:
-            publication.revision, publication.n_rows = _published(data_dir.warehouse, period_key)
+            publication.revision, publication.n_rows = _published(ratings, period_key)
     return publication
+
+
+def _ratings_file(data_dir: DataDir) -> Path:
+    """Where to read the ratings and their publications: the DuckDB warehouse,
+    or, on Spark, the serving release that each build and publication ends
+    with (the same marts, readable without the Spark server)."""
+    if engine.recorded(data_dir) == engine.SPARK:
+        return data_dir.serving / "warehouse.duckdb"
+    return data_dir.warehouse

@@ -24,7 +24,7 @@ import pyarrow as pa
 
 from orchestration.failpoints import failpoint
 from orchestration.ingestion import complaints, registry
-from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, printable_name, scan
+from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, LandingScan, printable_name, scan
 from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_bytes, read_chunks
 from orchestration.ingestion.schema import DDL
 
@@ -81,13 +81,7 @@ def ingest_landing(
     ensure_schema(con)
     ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.UTC))
     landing = scan(landing_dir)
-    outcomes = [
-        _failed(
-            FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
-            "the file name is not valid UTF-8; rename it (names are recorded as text)",
-        )
-        for f in landing.undecodable
-    ]
+    outcomes = undecodable_names(landing)
     pending: list[tuple[LandingFile, FileOutcome]] = []
     for landing_file in landing.files:
         outcome = _triage(con, landing_file)
@@ -121,6 +115,17 @@ def ingest_landing(
         step_done(len(batches[-1]))
     contents.record_deferred()
     return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
+
+
+def undecodable_names(landing: LandingScan) -> list[FileOutcome]:
+    """A failed outcome for each landed file whose name is not UTF-8."""
+    return [
+        _failed(
+            FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
+            "the file name is not valid UTF-8; rename it (names are recorded as text)",
+        )
+        for f in landing.undecodable
+    ]
 
 
 class _ContentSeen:

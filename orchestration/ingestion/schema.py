@@ -6,6 +6,8 @@ Casting and normalising is the staging models' job; ingestion only decides
 which lines are valid.
 """
 
+from orchestration.ingestion import complaints, registry
+
 DDL = """
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS audit;
@@ -92,26 +94,7 @@ SPARK_TABLES = {
         [
             ("source_file", "STRING"),
             ("line_no", "BIGINT"),
-            *(
-                (name, "STRING")
-                for name in (
-                    "complaint_id",
-                    "updated_at",
-                    "submitted_at",
-                    "platform",
-                    "domain",
-                    "industry",
-                    "problem_type",
-                    "amount",
-                    "title",
-                    "content",
-                    "status",
-                    "transferred_at",
-                    "user",
-                    "replies",
-                    "evaluation",
-                )
-            ),
+            *((name, "STRING") for name in complaints.RAW_FIELDS),
             ("ingested_at", _TIMESTAMP),
         ],
         "ingested_at",
@@ -120,17 +103,7 @@ SPARK_TABLES = {
         [
             ("source_file", "STRING"),
             ("line_no", "BIGINT"),
-            *(
-                (name, "STRING")
-                for name in (
-                    "platform",
-                    "domain",
-                    "industry",
-                    "onboarded_at",
-                    "offboarded_at",
-                    "after_sales_contact",
-                )
-            ),
+            *((name, "STRING") for name in registry.COLUMNS),
             ("ingested_at", _TIMESTAMP),
         ],
         "ingested_at",

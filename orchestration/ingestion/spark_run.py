@@ -1,8 +1,8 @@
 """Ingestion on the Spark engine: the same validator, inside Spark tasks.
 
-Each new landing file is one Spark task. The task reads the file with tousu's
-reader (orchestration/ingestion/reader.py) and classifies its lines with the
-very SQL the DuckDB engine runs (complaints.CLASSIFY_SQL, registry.CLASSIFY_SQL)
+Each new landing file is read in a Spark task (small files share one). The
+task reads it with tousu's reader (orchestration/ingestion/reader.py) and
+classifies its lines with the very SQL the DuckDB engine runs (complaints.CLASSIFY_SQL, registry.CLASSIFY_SQL)
 on an in-memory DuckDB inside the task, so the rules exist once and every
 verdict is the same on both engines. A large file streams through the task in
 chunks. The tasks' rows land in a staging table; the driver then decides, from
@@ -29,8 +29,17 @@ import pyarrow as pa
 
 from orchestration.failpoints import failpoint
 from orchestration.ingestion import complaints, registry
-from orchestration.ingestion.landing import FileKind, printable_name, scan
-from orchestration.ingestion.run import FileOutcome, IngestionReport, _failed, _reset_counts, triage
+from orchestration.ingestion.landing import FileKind, scan
+from orchestration.ingestion.run import (
+    BATCH_BYTES,
+    FileOutcome,
+    IngestionReport,
+    _failed,
+    _reset_counts,
+    _text_size,
+    triage,
+    undecodable_names,
+)
 from orchestration.ingestion.schema import SPARK_TABLES, spark_ddl
 
 if TYPE_CHECKING:
@@ -81,13 +90,7 @@ def ingest_landing_spark(
     _drop_uncommitted_partitions(spark, {row["ingested_at"] for row in known.values()})
     ingested_at = _ingestion_time(known, now or dt.datetime.now(dt.UTC))
     landing = scan(landing_dir)
-    outcomes = [
-        _failed(
-            FileOutcome(printable_name(f.name), f.kind.value, "loaded"),
-            "the file name is not valid UTF-8; rename it (names are recorded as text)",
-        )
-        for f in landing.undecodable
-    ]
+    outcomes = undecodable_names(landing)
     pending = []
     for landing_file in landing.files:
         entry = known.get(landing_file.name)
@@ -141,9 +144,32 @@ def _ingestion_time(known: dict[str, dict], now: dt.datetime) -> dt.datetime:
     return latest + dt.timedelta(microseconds=1)
 
 
+# Files are grouped into tasks of about 1/TARGET_TASKS of the run's text (at
+# least MIN_TASK_BYTES, at most BATCH_BYTES, and a larger file alone), so that
+# many small daily dumps do not cost a task each, and a run still spreads
+# over every core, or over a cluster's executors as the data grows.
+TARGET_TASKS = 16
+MIN_TASK_BYTES = 1 << 20
+
+
+def _task_numbers(pending) -> list[int]:
+    """The task of each pending file, in order."""
+    limit = min(BATCH_BYTES, max(MIN_TASK_BYTES, sum(_text_size(f) for f, _ in pending) // TARGET_TASKS))
+    numbers, task, size = [], 0, 0
+    for landing_file, _ in pending:
+        file_size = _text_size(landing_file)
+        if size and size + file_size > limit:
+            task, size = task + 1, 0
+        numbers.append(task)
+        size += file_size
+    return numbers
+
+
 def _classify_in_tasks(spark: SparkSession, pending, ingested_at: dt.datetime) -> None:
+    numbers = _task_numbers(pending)
     tasks = pa.table(
         {
+            "task": numbers,
             "path": [str(f.path.resolve()) for f, _ in pending],
             "source_file": [f.name for f, _ in pending],
             "kind": [f.kind.value for f, _ in pending],
@@ -156,8 +182,7 @@ def _classify_in_tasks(spark: SparkSession, pending, ingested_at: dt.datetime) -
             for task in batch.to_pylist():
                 yield from classify_file(Path(task["path"]), task["source_file"], task["kind"], plausible)
 
-    # one task per file: Spark spreads them over its cores (or a cluster)
-    files = spark.createDataFrame(tasks).repartition(len(pending))
+    files = spark.createDataFrame(tasks).repartitionByRange(numbers[-1] + 1, "task")
     files.mapInArrow(classify, _SPARK_TASK_SCHEMA).write.mode("overwrite").saveAsTable(STAGED)
 
 

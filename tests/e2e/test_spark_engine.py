@@ -40,8 +40,16 @@ class SparkBuilt:
     data_dir: DataDir  # built on Spark, batch by batch
     exits: list[int]  # the build after each batch
     crashes: dict[str, tuple[int, str | None, str | None]]  # point: exit, release before and after
+    published: tuple[int, list[tuple]]  # publishing PUBLISHED_PERIOD after the first batch: exit, live rows then
     spark: object  # a session on the module's server
 
+
+# Published after the first batch; later batches change its live ratings.
+PUBLISHED_PERIOD = "2024-Q1"
+RATING_COLUMNS = "platform, domain, period_key, n_complaints, n_replied, reply_rate, composite_index, rating"
+RATINGS_OF_PUBLISHED_PERIOD = (
+    f"SELECT {RATING_COLUMNS} FROM marts.platform_ratings WHERE period_key = '{PUBLISHED_PERIOD}' ORDER BY ALL"
+)
 
 # One crash point before each batch's build (test_crash_safety's, in its order).
 BATCH_CRASHES = ["ingest:before_commit", "dbt:after:intermediate__int_complaints__current_state", "serving:before_swap"]
@@ -65,7 +73,10 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
             crashed = build_killed_at(data_dir, point)
             crashes[point] = (crashed.returncode, before, current_release(data_dir.serving))
             exits.append(run_tousu(data_dir, "build", *(["--engine", "spark"] if number == 0 else [])))
-        yield SparkBuilt(source, data_dir, exits, crashes, spark)
+            if number == 0:
+                live = query(data_dir.serving / "warehouse.duckdb", RATINGS_OF_PUBLISHED_PERIOD)
+                published = (run_tousu(data_dir, "publish", "--period", PUBLISHED_PERIOD), live)
+        yield SparkBuilt(source, data_dir, exits, crashes, published, spark)
 
 
 def spark_rows(built: SparkBuilt, sql: str) -> list[tuple]:
@@ -84,6 +95,19 @@ def test_the_engine_is_recorded_and_kept(spark_built):
     assert json.loads((spark_built.data_dir.root / "engine.json").read_text()) == {"engine": "spark"}
     # asking for the other engine on this data directory stops before anything runs
     assert run_tousu(spark_built.data_dir, "build", "--engine", "duckdb") == 2
+
+
+def test_a_publication_on_spark_stays_frozen_while_later_batches_change_the_ratings(spark_built):
+    code, live_then = spark_built.published
+    assert code == 0 and live_then
+    served = spark_built.data_dir.serving / "warehouse.duckdb"
+    published = query(
+        served,
+        f"SELECT {RATING_COLUMNS} FROM marts.published_ratings WHERE revision = 1 ORDER BY ALL",
+    )
+    assert published == live_then
+    assert query(served, RATINGS_OF_PUBLISHED_PERIOD) != live_then  # the live ratings moved on
+    assert query(served, "SELECT count(DISTINCT published_at), max(revision) FROM marts.published_ratings") == [(1, 1)]
 
 
 def _served(warehouse: Path) -> dict[str, tuple[list, list]]:
@@ -111,6 +135,7 @@ def _same_row(left: tuple, right: tuple) -> bool:
 
 def test_serving_equals_the_duckdb_engines(spark_built, foreign_warehouse):
     on_spark = _served(spark_built.data_dir.serving / "warehouse.duckdb")
+    on_spark.pop("published_ratings")  # this build published; the other did not (its own test above)
     on_duckdb = _served(foreign_warehouse.serving / "warehouse.duckdb")
     assert sorted(on_spark) == sorted(on_duckdb) and len(on_duckdb) >= 7
     for name, (columns, rows) in on_duckdb.items():
