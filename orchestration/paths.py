@@ -16,7 +16,9 @@ DBT_PROFILES_DIR = REPO_ROOT / "dbt_project"
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write aside, then rename: a reader sees the old file or the new one, never half."""
-    staged = path.with_name(f".{path.name}.tmp")
+    # a name of this process's own: two processes writing the same file at
+    # once (two builds started together) never rename each other's
+    staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     staged.write_text(text, encoding="utf-8")
     staged.replace(path)
 

@@ -9,6 +9,8 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 from conftest import derived_tables, query, rows_but_ingestion_times, run_tousu
 
@@ -50,13 +52,38 @@ def land(source, data_dir: DataDir) -> None:
 
 
 def build_killed_at(data_dir: DataDir, point: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "orchestration.cli", "build"],
         env={**os.environ, DATA_DIR_ENV: str(data_dir.root), FAILPOINT_ENV: point},
         start_new_session=True,  # its own process group: the failpoint kills build and dbt
-        capture_output=True,
-        timeout=600,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    stdout, stderr = process.communicate(timeout=600)
+    wait_until_group_gone(process.pid)  # its own session: the group is its pid
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+
+
+def wait_until_group_gone(group: int, timeout_s: float = 60) -> None:
+    """SIGKILL ends every process of the group, but the build's dbt child may
+    still be closing its files — DuckDB's lock among them — when the build
+    itself has been reaped; on a loaded machine a query right after can find
+    the warehouse locked. Wait until none of them runs (zombies hold no files)."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        running = False
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+            except (OSError, ValueError):
+                continue
+            if int(process_group) == group and state != "Z":
+                running = True
+                break
+        if not running:
+            return
+        time.sleep(0.05)
 
 
 def test_builds_killed_one_after_another_then_rerun_equal_an_uninterrupted_build(foreign_warehouse, tmp_path):
