@@ -200,10 +200,11 @@ def _duckdb_only(data_dir: DataDir, command: str) -> None:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from orchestration.publish import CannotPublish, NothingBuilt, publish_period
+    from orchestration.publish import CannotPublish, NothingBuilt, publish_period, ratings_file
 
     data_dir = DataDir.from_env()
-    _built(data_dir, data_dir.serving / "warehouse.duckdb" if _engine(data_dir) == engine.SPARK else data_dir.warehouse)
+    _engine(data_dir)  # another engine asked for: exit 2
+    _built(data_dir, ratings_file(data_dir))
     try:
         publication = publish_period(data_dir, args.period, verbose=args.verbose)
     except CannotPublish as error:

@@ -76,7 +76,7 @@ def publish_period(
     first read to the last, so nothing changes the ratings in between."""
 
     today = today or dt.datetime.now(LOCAL_TZ).date()
-    ratings = _ratings_file(data_dir)
+    ratings = ratings_file(data_dir)
     with hold_writer(data_dir.root):
         period_end = _period_end(ratings, period_key)
         if period_end >= today:
@@ -92,7 +92,7 @@ def publish_period(
     return publication
 
 
-def _ratings_file(data_dir: DataDir) -> Path:
+def ratings_file(data_dir: DataDir) -> Path:
     """Where to read the ratings and their publications: the DuckDB warehouse,
     or, on Spark, the serving release that each build and publication ends
     with (the same marts, readable without the Spark server)."""

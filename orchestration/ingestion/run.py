@@ -27,6 +27,7 @@ from orchestration.ingestion import complaints, registry
 from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, LandingScan, printable_name, scan
 from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_bytes, read_chunks
 from orchestration.ingestion.schema import DDL
+from orchestration.ledger import FILE_COLUMNS
 
 # Text (uncompressed, estimated) that one batch of complaint files may hold.
 BATCH_BYTES = 128 << 20
@@ -445,7 +446,8 @@ def _classify_complaint_lines(con, lines: pa.Table, ingested_at, outcomes: dict[
 # ----------------------------------------------------------------------------- shared
 
 
-_COUNT_SQL = """
+# Over temp table `classified` (both engines count with these).
+COUNT_SQL = """
 SELECT source_file,
        count(*),
        count(*) FILTER (reason IS NULL AND NOT is_blank),
@@ -453,9 +455,17 @@ SELECT source_file,
        count(*) FILTER (reason IS NULL AND is_blank)
 FROM classified GROUP BY source_file
 """
-_REASONS_SQL = """
+REASONS_SQL = """
 SELECT source_file, reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY ALL
 """
+
+
+def quarantined_sql(raw_line_column: str) -> str:
+    """The quarantined lines of `classified`, as audit.quarantine's rows."""
+    return (
+        f"SELECT source_file, line_no, reason, {raw_line_column} AS raw_line, $ingested_at AS quarantined_at"
+        " FROM classified WHERE reason IS NOT NULL"
+    )
 
 
 def _move_classified(
@@ -464,40 +474,27 @@ def _move_classified(
     """Move temp table `classified` into raw and quarantine; count per file."""
     params = {"ingested_at": ingested_at}
     con.execute(insert_loaded_sql, params)
-    con.execute(
-        "INSERT INTO audit.quarantine"
-        f" SELECT source_file, line_no, reason, {raw_line_column}, $ingested_at"
-        " FROM classified WHERE reason IS NOT NULL",
-        params,
-    )
-    for source_file, n_lines, n_loaded, n_quarantined, n_blank in con.execute(_COUNT_SQL).fetchall():
+    con.execute(f"INSERT INTO audit.quarantine {quarantined_sql(raw_line_column)}", params)
+    for source_file, n_lines, n_loaded, n_quarantined, n_blank in con.execute(COUNT_SQL).fetchall():
         outcome = outcomes[source_file]
         outcome.n_lines += n_lines
         outcome.n_loaded += n_loaded
         outcome.n_quarantined += n_quarantined
         outcome.n_blank += n_blank
-    for source_file, reason, count in con.execute(_REASONS_SQL).fetchall():
+    for source_file, reason, count in con.execute(REASONS_SQL).fetchall():
         outcomes[source_file].reasons[reason] += count
 
 
+def ledger_row(outcome: FileOutcome, ingested_at: dt.datetime) -> tuple:
+    """A file's row of audit.ingested_files, in ledger.FILE_COLUMNS' order
+    (both engines write it): a duplicate has no line counts of its own."""
+    o = outcome
+    counts = (None,) * 4 if o.status == "duplicate" else (o.n_lines, o.n_loaded, o.n_quarantined, o.n_blank)
+    return (o.source_file, o.sha256, o.kind, o.status, o.duplicate_of, *counts, ingested_at, o.size_bytes, o.mtime_ns)
+
+
 def _record(con, outcomes: list[FileOutcome], ingested_at: dt.datetime) -> None:
-    rows = [
-        [
-            o.source_file,
-            o.sha256,
-            o.kind,
-            o.status,
-            o.duplicate_of,
-            *((None,) * 4 if o.status == "duplicate" else (o.n_lines, o.n_loaded, o.n_quarantined, o.n_blank)),
-            ingested_at,
-            o.size_bytes,
-            o.mtime_ns,
-        ]
-        for o in outcomes
-    ]
     con.executemany(
-        "INSERT INTO audit.ingested_files (source_file, sha256, kind, status, duplicate_of, n_lines,"
-        " n_loaded, n_quarantined, n_blank, ingested_at, size_bytes, mtime_ns)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        f"INSERT INTO audit.ingested_files ({', '.join(FILE_COLUMNS)}) VALUES ({', '.join('?' * len(FILE_COLUMNS))})",
+        [ledger_row(o, ingested_at) for o in outcomes],
     )

@@ -6,6 +6,8 @@ Casting and normalising is the staging models' job; ingestion only decides
 which lines are valid.
 """
 
+import pyarrow as pa
+
 from orchestration.ingestion import complaints, registry
 
 DDL = """
@@ -146,6 +148,14 @@ SPARK_TABLES = {
         None,
     ),
 }
+
+
+# How each Spark column type travels as Arrow (tables the driver writes).
+_ARROW_TYPES = {"STRING": pa.string(), "BIGINT": pa.int64(), _TIMESTAMP: pa.timestamp("us", tz="UTC")}
+
+
+def arrow_schema(table: str) -> pa.Schema:
+    return pa.schema([(name, _ARROW_TYPES[kind]) for name, kind in SPARK_TABLES[table][0]])
 
 
 def spark_ddl() -> list[str]:

@@ -32,15 +32,20 @@ from orchestration.ingestion import complaints, registry
 from orchestration.ingestion.landing import FileKind, scan
 from orchestration.ingestion.run import (
     BATCH_BYTES,
+    COUNT_SQL,
+    REASONS_SQL,
     FileOutcome,
     IngestionReport,
     _failed,
     _reset_counts,
     _text_size,
+    ledger_row,
+    quarantined_sql,
     triage,
     undecodable_names,
 )
-from orchestration.ingestion.schema import SPARK_TABLES, spark_ddl
+from orchestration.ingestion.schema import SPARK_TABLES, arrow_schema, spark_ddl
+from orchestration.ledger import FILE_COLUMNS
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -224,44 +229,34 @@ def classify_file(path: Path, source_file: str, kind: str, plausible: dict) -> I
         "reasons": json.dumps(dict(reasons)),
         "notes": json.dumps(notes),
     }
-    yield _batch({"record": ["file"], "source_file": [source_file], **{k: [v] for k, v in summary.items()}})
+    yield _batch("file", pa.table({"source_file": [source_file], **{key: [value] for key, value in summary.items()}}))
 
 
 def _classified(con, record: str, loaded_sql: str, raw_line_column: str, counts: Counter, reasons: Counter):
-    """The rows of temp table `classified` (loaded, then quarantined), counted."""
-    placeholder = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the driver stamps the run's time
-    loaded = con.execute(loaded_sql, {"ingested_at": placeholder}).to_arrow_table().drop_columns(["ingested_at"])
-    yield _batch({"record": [record] * loaded.num_rows, **{name: loaded.column(name) for name in loaded.column_names}})
-    quarantined = con.execute(
-        f"SELECT source_file, line_no, reason, {raw_line_column} AS raw_line FROM classified WHERE reason IS NOT NULL"
-    ).to_arrow_table()
-    yield _batch(
-        {
-            "record": ["quarantine"] * quarantined.num_rows,
-            **{n: quarantined.column(n) for n in quarantined.column_names},
-        }
-    )
-    ((n_lines, n_loaded, n_quarantined, n_blank),) = con.execute(
-        "SELECT count(*), count(*) FILTER (reason IS NULL AND NOT is_blank), count(*) FILTER (reason IS NOT NULL),"
-        " count(*) FILTER (reason IS NULL AND is_blank) FROM classified"
-    ).fetchall()
-    counts.update(lines=n_lines, loaded=n_loaded, quarantined=n_quarantined, blank=n_blank)
-    reasons.update(
-        dict(con.execute("SELECT reason, count(*) FROM classified WHERE reason IS NOT NULL GROUP BY ALL").fetchall())
-    )
+    """The rows of temp table `classified` (loaded, then quarantined), counted
+    with the DuckDB engine's queries. The driver stamps the run's time."""
+    stamp = {"ingested_at": dt.datetime(1970, 1, 1, tzinfo=dt.UTC)}
+    yield _batch(record, con.execute(loaded_sql, stamp).to_arrow_table())
+    yield _batch("quarantine", con.execute(quarantined_sql(raw_line_column), stamp).to_arrow_table())
+    for _, n_lines, n_loaded, n_quarantined, n_blank in con.execute(COUNT_SQL).fetchall():
+        counts.update(lines=n_lines, loaded=n_loaded, quarantined=n_quarantined, blank=n_blank)
+    for _, reason, count in con.execute(REASONS_SQL).fetchall():
+        reasons[reason] += count
 
 
-def _batch(columns: dict) -> pa.RecordBatch:
-    n = len(next(iter(columns.values())))
-    arrays = [
-        pa.array(columns[field.name], field.type)
-        if field.name in columns and not isinstance(columns[field.name], pa.ChunkedArray)
-        else (
-            columns[field.name].cast(field.type).combine_chunks() if field.name in columns else pa.nulls(n, field.type)
-        )
-        for field in TASK_SCHEMA
-    ]
-    return pa.RecordBatch.from_arrays(arrays, schema=TASK_SCHEMA)
+def _batch(record: str, rows: pa.Table) -> pa.RecordBatch:
+    """`rows` as TASK_SCHEMA's batch of record kind `record` (other columns null)."""
+    n = rows.num_rows
+    rows = rows.append_column("record", pa.array([record] * n, pa.string()))
+    return pa.RecordBatch.from_arrays(
+        [
+            rows.column(field.name).cast(field.type).combine_chunks()
+            if field.name in rows.column_names
+            else pa.nulls(n, field.type)
+            for field in TASK_SCHEMA
+        ],
+        schema=TASK_SCHEMA,
+    )
 
 
 def _decide(spark: SparkSession, pending, known: dict[str, dict]) -> list[FileOutcome]:
@@ -322,33 +317,8 @@ def _record(spark: SparkSession, outcomes: list[FileOutcome], ingested_at: dt.da
     """The run's ledger rows, in one INSERT: the commit of the run."""
     if not outcomes:
         return
-    columns = [name for name, _ in SPARK_TABLES["audit.ingested_files"][0]]
-    rows = {
-        "source_file": [o.source_file for o in outcomes],
-        "sha256": [o.sha256 for o in outcomes],
-        "kind": [o.kind for o in outcomes],
-        "status": [o.status for o in outcomes],
-        "duplicate_of": [o.duplicate_of for o in outcomes],
-        **{
-            f"n_{key}": [None if o.status == "duplicate" else getattr(o, f"n_{key}") for o in outcomes]
-            for key in ("lines", "loaded", "quarantined", "blank")
-        },
-        "ingested_at": [ingested_at] * len(outcomes),
-        "size_bytes": [o.size_bytes for o in outcomes],
-        "mtime_ns": [o.mtime_ns for o in outcomes],
-    }
-    table = pa.table({name: rows[name] for name in columns}).cast(
-        pa.schema(
-            [
-                (
-                    name,
-                    pa.timestamp("us", tz="UTC")
-                    if name == "ingested_at"
-                    else (pa.int64() if name.startswith(("n_", "size", "mtime")) else pa.string()),
-                )
-                for name in columns
-            ]
-        )
+    rows = [dict(zip(FILE_COLUMNS, ledger_row(o, ingested_at), strict=True)) for o in outcomes]
+    spark.createDataFrame(pa.Table.from_pylist(rows, arrow_schema("audit.ingested_files"))).createOrReplaceTempView(
+        "ledger_rows"
     )
-    spark.createDataFrame(table).createOrReplaceTempView("ledger_rows")
     spark.sql("INSERT INTO audit.ingested_files SELECT * FROM ledger_rows")
