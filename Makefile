@@ -52,11 +52,11 @@ test: install browser java ## pytest: unit, wiring, end-to-end builds (dbt build
 
 BENCH_DIR ?= build/bench
 
-bench: install ## benchmark on 1M complaints: tousu vs the DuckDB floor and pandas (docs/benchmarks.md)
+bench: install java ## benchmark on 1M complaints: tousu vs the DuckDB floor and pandas, and on Spark local[1]/local[2] (docs/benchmarks.md)
 	$(BIN)/python -m benchmarks.run --complaints 1000000 --work $(BENCH_DIR)
 
-bench-large: install ## the same on 10M complaints (about 20 GB of dumps under $(BENCH_DIR))
-	$(BIN)/python -m benchmarks.run --complaints 10000000 --work $(BENCH_DIR)
+bench-large: install ## the same on 10M complaints (about 20 GB of dumps under $(BENCH_DIR)), DuckDB only
+	$(BIN)/python -m benchmarks.run --complaints 10000000 --work $(BENCH_DIR) --spark-masters ''
 
 docs: install ## the dbt docs site (lineage, descriptions, exposures) as one static file: build/docs/index.html
 	mkdir -p "$${TOUSU_DATA_DIR:-data}"

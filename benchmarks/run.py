@@ -13,9 +13,12 @@ time and peak memory (RSS of the whole process tree):
 4. the floor — one hand-written DuckDB query (benchmarks/floor.sql) over all the
    files — and a plain pandas script (benchmarks/pandas_ratings.py), each
    computing the monthly rating rows (kept and reused for the same files: they
-   do not depend on tousu's code; --rerun-baselines measures them again).
+   do not depend on tousu's code; --rerun-baselines measures them again);
+5. steps 2 and 3 again on the Spark engine, once per Spark master
+   (--spark-masters, default local[1] and local[2]: how the Spark path scales
+   with cores is what a cluster buys).
 
-The three monthly results must be equal, or the run fails: all three do the same
+The monthly results must be equal, or the run fails: all of them do the same
 work. The table, the targets and the machine go to stdout and `<work>/<N>/results.md`.
 """
 
@@ -27,7 +30,7 @@ import os
 import platform
 import shutil
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
@@ -125,12 +128,12 @@ def _baselines(
     return Measurement(**saved["floor"]), Measurement(**saved["pandas"]), reused
 
 
-def compare(build_parquet: Path, other_parquet: Path, name: str) -> int:
+def compare(build_parquet: Path, other_parquet: Path, name: str, other_where: str = "") -> int:
     """Monthly rows of the build vs another result; raises on any difference."""
     con = duckdb.connect()
     columns = ", ".join(KEY + COUNTS + RATIOS)
     con.execute(f"CREATE TABLE built AS SELECT {columns} FROM '{build_parquet}' WHERE period_type = 'month'")
-    con.execute(f"CREATE TABLE other AS SELECT {columns} FROM '{other_parquet}'")
+    con.execute(f"CREATE TABLE other AS SELECT {columns} FROM '{other_parquet}' {other_where}")
     differing = con.execute(f"""
         SELECT coalesce(b.platform, o.platform), coalesce(b.period_key, o.period_key)
         FROM built b FULL JOIN other o USING ({", ".join(KEY)})
@@ -142,6 +145,65 @@ def compare(build_parquet: Path, other_parquet: Path, name: str) -> int:
         raise SystemExit(f"{name} differs from the build's monthly ratings, e.g. {differing}")
     ((rows,),) = con.execute("SELECT count(*) FROM built").fetchall()
     return rows
+
+
+@dataclass(frozen=True)
+class SparkRun:
+    master: str
+    full: Measurement
+    incremental: Measurement
+    full_dbt: float
+    incremental_dbt: float
+
+
+def spark_builds(work: Path, master: str, env: dict[str, str], logs: Path) -> tuple[SparkRun, Path]:
+    """Steps 2 and 3 on the Spark engine with `master`, in a data directory of their own."""
+    name = "spark-" + "".join(c if c.isalnum() else "-" for c in master).strip("-")
+    data = work / name
+    shutil.rmtree(data, ignore_errors=True)
+    spark_env = {**env, "TOUSU_DATA_DIR": str(data), "TOUSU_SPARK_MASTER": master}
+    _link_all(work / "source", data / "landing")
+    full = _cold(_tousu("build", "--engine", "spark"), spark_env, logs / f"{name}-full-build.log")
+    full_dbt = _dbt_seconds(data)
+    _link_all(work / "next-day", data / "landing")
+    incremental = _cold(_tousu("build"), spark_env, logs / f"{name}-incremental-build.log")
+    return SparkRun(master, full, incremental, full_dbt, _dbt_seconds(data)), data
+
+
+def spark_table(duckdb_full: Measurement, duckdb_incremental: Measurement, runs: list[SparkRun]) -> list[str]:
+    """Wall time per step and engine, each Spark master against the first
+    (the speed-up more cores give) and against DuckDB."""
+    if not runs:
+        return []
+    first = runs[0]
+    header = ["step", "DuckDB", *(f"Spark {run.master}" for run in runs)]
+    header += [f"{first.master} ÷ {run.master}" for run in runs[1:]]
+    header += [f"Spark {run.master} ÷ DuckDB" for run in runs]
+    rows = []
+    for step, on_duckdb, of in (
+        ("full build", duckdb_full, lambda run: run.full),
+        ("incremental day", duckdb_incremental, lambda run: run.incremental),
+    ):
+        cells = [step, f"{on_duckdb.seconds:,.1f} s"]
+        cells += [f"{of(run).seconds:,.1f} s ({of(run).peak_rss_bytes / GIB:.2f} GiB)" for run in runs]
+        cells += [f"{of(first).seconds / of(run).seconds:.2f}x" for run in runs[1:]]
+        cells += [f"{of(run).seconds / on_duckdb.seconds:.1f}x" for run in runs]
+        rows.append(cells)
+    dbt = [
+        "dbt's share (full / incremental)",
+        "",
+        *(f"{run.full_dbt:,.0f} s / {run.incremental_dbt:,.0f} s" for run in runs),
+    ]
+    rows.append(dbt + [""] * (len(header) - len(dbt)))
+    return [
+        "",
+        "Spark engine (`tousu build --engine spark`, a local Spark Connect server with "
+        "TOUSU_SPARK_MASTER as given; wall time with peak RSS of the whole process tree, the JVM included):",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+        *("| " + " | ".join(cells) + " |" for cells in rows),
+    ]
 
 
 def machine() -> str:
@@ -184,7 +246,13 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="measure the floor and pandas again even when measured on the same files before",
     )
+    parser.add_argument(
+        "--spark-masters",
+        default="local[1],local[2]",
+        help="Spark masters to build with too, comma-separated ('' for none)",
+    )
     args = parser.parse_args(argv)
+    masters = [master for master in args.spark_masters.split(",") if master]
 
     work = Path(args.work).resolve() / str(args.complaints)
     logs = work / "logs"
@@ -216,6 +284,17 @@ def main(argv: list[str] | None = None) -> int:
     # what a person waits for on the built warehouse, after the day's build
     latency = cli_latency.measure(data)
 
+    spark_runs = []
+    for master in masters:
+        run, spark_data = spark_builds(work, master, env, logs)
+        compare(
+            built,
+            spark_data / "serving" / "parquet" / "platform_ratings.parquet",
+            f"the Spark build ({master})",
+            "WHERE period_type = 'month'",
+        )
+        spark_runs.append(run)
+
     tousu_peak = max(full.peak_rss_bytes, incremental.peak_rss_bytes)
     targets = [
         ("full build within 3x the floor", full.seconds <= 3 * floor.seconds, f"{full.seconds / floor.seconds:.2f}x"),
@@ -237,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Machine: {machine()}. Page cache dropped before each step: "
         f"{'yes' if drop_page_cache() else 'no (not permitted here)'}.",
         f"Command: `python -m benchmarks.run --complaints {args.complaints}`; "
-        f"{n_rows:,} monthly rating rows, equal in all three.",
+        f"{n_rows:,} monthly rating rows, equal in all {3 + len(spark_runs)} results.",
         "",
         "| step | wall | peak RSS | vs floor | note |",
         "|---|---|---|---|---|",
@@ -265,6 +344,7 @@ def main(argv: list[str] | None = None) -> int:
         "Answers on the built warehouse (`python -m benchmarks.cli_latency DATA_DIR`; a new process each):",
         "",
         cli_latency.table(latency),
+        *spark_table(full, incremental, spark_runs),
     ]
     report = "\n".join(lines) + "\n"
     (work / "results.md").write_text(report)
@@ -285,6 +365,7 @@ def main(argv: list[str] | None = None) -> int:
                     ]
                 },
                 "dbt_seconds": {"full_build": full_dbt, "incremental_build": incremental_dbt},
+                "spark": [asdict(run) for run in spark_runs],
                 "targets": {name: met for name, met, _ in targets},
                 "cli_seconds": {name: seconds for name, seconds, _ in latency},
             },

@@ -189,16 +189,6 @@ def _engine(data_dir: DataDir, flag: str | None = None) -> str:
         raise CliError(str(error), EXIT_USAGE) from None
 
 
-def _duckdb_only(data_dir: DataDir, command: str) -> None:
-    """Commands not built for the Spark engine yet say so (issue 17)."""
-    if _engine(data_dir) == engine.SPARK:
-        raise CliError(
-            f"`tousu {command}` does not run on the Spark engine yet ({data_dir.root} is a Spark warehouse); "
-            "build, publish, board, report and audit do",
-            EXIT_USAGE,
-        )
-
-
 def _cmd_publish(args: argparse.Namespace) -> int:
     from orchestration.publish import CannotPublish, NothingBuilt, publish_period, ratings_file
 
@@ -225,11 +215,12 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:
+    from orchestration.publish import ratings_file
     from orchestration.purge import purge_complaints
 
     data_dir = DataDir.from_env()
-    _duckdb_only(data_dir, "purge")
-    _built(data_dir, data_dir.warehouse)
+    _engine(data_dir)  # another engine asked for: exit 2
+    _built(data_dir, ratings_file(data_dir))
     result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
     print(
         f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
@@ -293,13 +284,21 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_trace(args: argparse.Namespace) -> int:
     import duckdb
 
+    from orchestration.publish import ratings_file
     from orchestration.trace import TraceNotFound, render_csv, render_text, trace
 
     data_dir = DataDir.from_env()
-    _duckdb_only(data_dir, "trace")
-    _built(data_dir, data_dir.warehouse)
+    chosen = _engine(data_dir)
+    _built(data_dir, ratings_file(data_dir))
     try:
-        result = trace(data_dir.warehouse, args.platform, args.period)
+        if chosen == engine.SPARK:
+            from orchestration.warehouse.spark import Queries, session
+
+            with session(data_dir.spark) as spark:
+                result = trace(Queries(spark), args.platform, args.period)
+        else:
+            with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
+                result = trace(con, args.platform, args.period)
     except TraceNotFound as error:
         raise CliError(str(error), EXIT_USAGE) from None
     except duckdb.IOException as error:

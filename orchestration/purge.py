@@ -50,9 +50,8 @@ def complaint_key(complaint_id: str) -> str:
 
 def _delete_lines(con, complaint_id: str, now: dt.datetime) -> tuple[list[tuple], list[tuple]]:
     """Delete the complaint's lines and leave a tombstone (file, line, layer) for each."""
-    pattern = r'"complaint_id"\s*:\s*"\s*' + re.escape(complaint_id) + r'\s*"'
     raw = con.execute(DELETE_RAW_SQL, {"complaint_id": complaint_id}).fetchall()
-    quarantined = con.execute(DELETE_QUARANTINED_SQL, {"pattern": pattern}).fetchall()
+    quarantined = con.execute(DELETE_QUARANTINED_SQL, {"pattern": quarantine_pattern(complaint_id)}).fetchall()
     tombstones = [(f, n, "raw") for f, n in raw] + [(f, n, "quarantine") for f, n in quarantined]
     if tombstones:
         con.executemany(
@@ -62,30 +61,114 @@ def _delete_lines(con, complaint_id: str, now: dt.datetime) -> tuple[list[tuple]
     return raw, quarantined
 
 
+def quarantine_pattern(complaint_id: str) -> str:
+    """A quarantined line naming the complaint (RE2 and Java read it alike)."""
+    return r'"complaint_id"\s*:\s*"\s*' + re.escape(complaint_id) + r'\s*"'
+
+
 def purge_complaints(data_dir: DataDir, complaint_ids: list[str], verbose: bool = False) -> PurgeResult:
-    """Delete, rebuild, re-serve; all under the writer lock. The deletion is one
-    transaction: either every line of every id goes, or none does."""
-    from orchestration.ingestion.run import ensure_schema
+    """Delete, rebuild, re-serve; all under the writer lock."""
+    from orchestration import engine
 
     ids = [complaint_id.strip() for complaint_id in complaint_ids]
     result = PurgeResult(ids)
     now = dt.datetime.now(dt.UTC)
     with hold_writer(data_dir.root):
-        with connect(data_dir.warehouse) as con:
-            ensure_schema(con)
-            con.begin()
-            files: set[str] = set()
-            for complaint_id in ids:
-                raw, quarantined = _delete_lines(con, complaint_id, now)
-                result.n_raw_lines += len(raw)
-                result.n_quarantined_lines += len(quarantined)
-                files.update(f for f, _ in raw + quarantined)
-            con.commit()
-            con.execute("CHECKPOINT")
-            ledger.write(data_dir.ledger_snapshot, ledger.read(con))
-        result.landing_files = sorted(name for name in files if (data_dir.landing / name).exists())
-        run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": True}}}}
-        result.outcome = run_writer_job(data_dir, REFRESH_JOB_NAME, run_config, verbose=verbose, log_name="purge")
-        if result.outcome.success:
-            serving.drop_previous_releases(data_dir.serving)
+        if engine.recorded(data_dir) == engine.SPARK:
+            from orchestration.warehouse.spark import Queries, session
+
+            # the rebuild below runs in this process: it uses this session's server
+            with session(data_dir.spark) as spark:
+                files = _delete_lines_spark(spark, ids, now, result)
+                ledger.write(data_dir.ledger_snapshot, ledger.read(Queries(spark)))
+                _rebuild(data_dir, result, verbose)
+        else:
+            files = _delete_lines_duckdb(data_dir, ids, now, result)
+            _rebuild(data_dir, result, verbose)
+    result.landing_files = sorted(name for name in files if (data_dir.landing / name).exists())
     return result
+
+
+def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool) -> None:
+    run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": True}}}}
+    result.outcome = run_writer_job(data_dir, REFRESH_JOB_NAME, run_config, verbose=verbose, log_name="purge")
+    if result.outcome.success:
+        serving.drop_previous_releases(data_dir.serving)
+
+
+def _delete_lines_duckdb(data_dir: DataDir, ids: list[str], now: dt.datetime, result: PurgeResult) -> set[str]:
+    """One transaction: either every line of every id goes, or none does."""
+    from orchestration.ingestion.run import ensure_schema
+
+    files: set[str] = set()
+    with connect(data_dir.warehouse) as con:
+        ensure_schema(con)
+        con.begin()
+        for complaint_id in ids:
+            raw, quarantined = _delete_lines(con, complaint_id, now)
+            result.n_raw_lines += len(raw)
+            result.n_quarantined_lines += len(quarantined)
+            files.update(f for f, _ in raw + quarantined)
+        con.commit()
+        con.execute("CHECKPOINT")
+        ledger.write(data_dir.ledger_snapshot, ledger.read(con))
+    return files
+
+
+# On Spark (Parquet: no DELETE, no transaction) the tombstones are written
+# first, then every partition holding a tombstoned line is rewritten without
+# it (dynamic partition overwrite) or, left empty, dropped. An interrupted
+# purge leaves tombstones whose lines remain (the reconciliation test of the
+# next build fails and says so); running the purge again finishes it.
+SPARK_LAYERS = (("raw", "raw.complaints", "ingested_at"), ("quarantine", "audit.quarantine", "quarantined_at"))
+SPARK_MATCHED_SQL = """
+SELECT source_file, line_no, 'raw' AS layer FROM raw.complaints WHERE tousu_trim(complaint_id) = ?
+UNION ALL
+SELECT source_file, line_no, 'quarantine' AS layer FROM audit.quarantine WHERE raw_line rlike ?
+"""
+
+
+def _delete_lines_spark(spark, ids: list[str], now: dt.datetime, result: PurgeResult) -> set[str]:
+    from orchestration.ingestion.schema import SPARK_TABLES, spark_ddl, spark_instant
+
+    for statement in spark_ddl():
+        spark.sql(statement)
+    files: set[str] = set()
+    for complaint_id in ids:
+        matched = spark.sql(SPARK_MATCHED_SQL, args=[complaint_id, quarantine_pattern(complaint_id)])
+        matched.createOrReplaceTempView("purge_matched")
+        lines = spark.sql("SELECT layer, source_file FROM purge_matched").toArrow().to_pylist()
+        result.n_raw_lines += sum(line["layer"] == "raw" for line in lines)
+        result.n_quarantined_lines += sum(line["layer"] == "quarantine" for line in lines)
+        files.update(line["source_file"] for line in lines)
+        # a line tombstoned by an interrupted purge keeps its one tombstone
+        spark.sql(
+            "INSERT INTO audit.purged_lines"
+            " SELECT source_file, line_no, layer, ?, ? FROM purge_matched"
+            " LEFT ANTI JOIN audit.purged_lines USING (source_file, line_no, layer)",
+            args=[complaint_key(complaint_id), now],
+        )
+    for layer, table, partition in SPARK_LAYERS:
+        columns = ", ".join(f"t.`{name}`" for name, _ in SPARK_TABLES[table][0])
+        tombstoned = f"SELECT source_file, line_no FROM audit.purged_lines WHERE layer = '{layer}'"
+        touched = (
+            spark.sql(
+                f"SELECT t.`{partition}` AS at, count_if(p.source_file IS NULL) AS kept FROM {table} AS t"
+                f" LEFT JOIN ({tombstoned}) AS p ON t.source_file = p.source_file AND t.line_no = p.line_no"
+                f" GROUP BY t.`{partition}` HAVING count_if(p.source_file IS NOT NULL) > 0"
+            )
+            .toArrow()
+            .to_pylist()
+        )
+        rewritten = [spark_instant(row["at"]) for row in touched if row["kept"]]
+        if rewritten:
+            spark.sql(
+                f"INSERT OVERWRITE TABLE {table} PARTITION (`{partition}`)"
+                f" SELECT {columns} FROM {table} AS t"
+                f" LEFT ANTI JOIN ({tombstoned}) AS p ON t.source_file = p.source_file AND t.line_no = p.line_no"
+                f" WHERE t.`{partition}` IN ({', '.join(rewritten)})"
+            )
+        for row in touched:
+            if not row["kept"]:
+                spark.sql(f"ALTER TABLE {table} DROP IF EXISTS PARTITION (`{partition}` = {spark_instant(row['at'])})")
+    return files

@@ -5,27 +5,35 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
 
 from orchestration.boards import format_table
 from orchestration.warehouse.sql_functions import normalise_name
 
-RATING_SQL = """
-SELECT n_complaints, n_replied, n_scored, reply_rate, timeliness, satisfaction,
-       composite_index, rating, period_start, period_end
-FROM marts.platform_ratings WHERE platform = $platform AND period_key = $period
-"""
+# Portable SQL with positional parameters: it runs on the DuckDB warehouse and,
+# through orchestration.warehouse.spark.Queries, on a Spark warehouse.
+RATING_COLUMNS = (
+    "n_complaints",
+    "n_replied",
+    "n_scored",
+    "reply_rate",
+    "timeliness",
+    "satisfaction",
+    "composite_index",
+    "rating",
+    "period_start",
+    "period_end",
+)
+RATING_SQL = f"SELECT {', '.join(RATING_COLUMNS)} FROM marts.platform_ratings WHERE platform = ? AND period_key = ?"
+# Instants to the second: the first 19 characters of their text, on both engines.
 COMPLAINTS_SQL = """
-SELECT complaint_id, status, strftime(submitted_at, '%Y-%m-%d %H:%M:%S') AS submitted_at,
-       strftime(transferred_at, '%Y-%m-%d %H:%M:%S') AS transferred_at,
-       strftime(first_reply_at, '%Y-%m-%d %H:%M:%S') AS first_reply_at,
+SELECT complaint_id, status, left(cast(submitted_at AS string), 19) AS submitted_at,
+       left(cast(transferred_at AS string), 19) AS transferred_at,
+       left(cast(first_reply_at AS string), 19) AS first_reply_at,
        round(reply_hours, 2) AS reply_hours, timeliness_score, score,
        source_file, source_line_no
 FROM core.fct_complaints
-WHERE is_rated AND platform = $platform AND submitted_date BETWEEN $start AND $end
-ORDER BY submitted_at, complaint_id
+WHERE is_rated AND platform = ? AND submitted_date BETWEEN ? AND ?
+ORDER BY fct_complaints.submitted_at, complaint_id
 """
 HEADERS = (
     "complaint_id",
@@ -53,19 +61,15 @@ class Trace:
     complaints: list[tuple]
 
 
-def trace(warehouse: Path, platform: str, period: str) -> Trace:
+def trace(con, platform: str, period: str) -> Trace:
+    """The rating row and its complaints; `con` runs `execute(sql, params).fetchall()`:
+    a DuckDB connection or a Spark session's Queries."""
     platform = normalise_name(platform)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute(RATING_SQL, {"platform": platform, "period": period})
-        names = [column[0] for column in cursor.description]
-        rows = cursor.fetchall()
-        if not rows:
-            raise TraceNotFound(f"no rating row for platform {platform!r} in period {period!r}")
-        rating = dict(zip(names, rows[0], strict=True))
-        complaints = con.execute(
-            COMPLAINTS_SQL,
-            {"platform": platform, "start": rating["period_start"], "end": rating["period_end"]},
-        ).fetchall()
+    rows = con.execute(RATING_SQL, [platform, period]).fetchall()
+    if not rows:
+        raise TraceNotFound(f"no rating row for platform {platform!r} in period {period!r}")
+    rating = dict(zip(RATING_COLUMNS, rows[0], strict=True))
+    complaints = con.execute(COMPLAINTS_SQL, [platform, rating["period_start"], rating["period_end"]]).fetchall()
     return Trace(platform, period, rating, complaints)
 
 

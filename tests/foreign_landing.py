@@ -195,6 +195,25 @@ DEFECTS = [
 ]
 
 
+# A complaint whose two states tie on updated_at (the file name breaks the tie).
+TIE_STATE = {
+    "complaint_id": "TIE1",
+    "updated_at": "2024-07-01 12:00:00",
+    "submitted_at": "2024-07-01 09:00:00",
+    "platform": "泽塔",
+    "domain": "其他",
+    "transferred_at": "2024-07-01 10:00:00",
+}
+
+
+def late_reply_line() -> bytes:
+    """TIE1 weeks later, with a second reply: a change to one complaint of July 2024."""
+    state = _accepted_with_reply(TIE_STATE, "2024-07-01 12:00:00", "好")
+    state["updated_at"] = "2024-07-20 08:00:00"
+    state["replies"].append({"replied_at": "2024-07-20 08:00:00", "author": "platform", "content": "已退款"})
+    return json.dumps(state, ensure_ascii=False).encode() + b"\n"
+
+
 def _accepted_with_reply(state: dict, replied_at: str, content: str) -> dict:
     return dict(state, status="已受理", replies=[{"replied_at": replied_at, "author": "platform", "content": content}])
 
@@ -217,14 +236,7 @@ def write_foreign_landing(out: Path, seed: int = 7, n_complaints: int = 400) -> 
             bad = dict(states[-1], status="已完结", updated_at="2025-06-01 00:00:00")
             files[n_files - 1].append(json.dumps(bad, ensure_ascii=False).encode())
     # exact ties: the same updated_at for two states in two files / one file
-    tie = {
-        "complaint_id": "TIE1",
-        "updated_at": "2024-07-01 12:00:00",
-        "submitted_at": "2024-07-01 09:00:00",
-        "platform": "泽塔",
-        "domain": "其他",
-        "transferred_at": "2024-07-01 10:00:00",
-    }
+    tie = TIE_STATE
     files[1].append(json.dumps(dict(tie, status="已移交")).encode())
     files[4].append(json.dumps(_accepted_with_reply(tie, "2024-07-01 12:00:00", "好")).encode())
     tie2 = dict(tie, complaint_id="TIE2")

@@ -37,7 +37,7 @@
     {%- set scope = (config.get('meta') or {}).get('changes_since_last_pass') -%}
     {%- set since = tested_through(model.unique_id) if scope else none -%}
     {%- if since is not none -%}
-        {%- set changed = scope['column'] ~ " > '" ~ since ~ "'::timestamptz" -%}
+        {%- set changed = scope['column'] ~ ' > ' ~ instant_literal(since) -%}
         {%- if scope.get('key') -%}
             {%- set changed = scope['key'] ~ ' in (select ' ~ scope['key'] ~ ' from ' ~ relation ~ ' where ' ~ changed ~ ')' -%}
         {%- endif -%}
@@ -74,18 +74,13 @@
     {{- return(adapter.dispatch('record_tests_passed_through', 'tousu')(results)) -}}
 {%- endmacro %}
 
-{#- On Spark nothing is recorded, so every data test checks every row: the
-    record is replaced row by row (`insert or replace`), which Parquet tables
-    cannot do, and there the facts are rebuilt whole on every build anyway. -#}
-{% macro spark__record_tests_passed_through(results) -%}
-    {{- return('') -}}
-{%- endmacro %}
-
-{% macro default__record_tests_passed_through(results) -%}
-    {%- if not execute or not project_hash() -%}
-        {{- return('') -}}
-    {%- endif -%}
+{#- The record's rows for the opted-in tests that passed (selects, one per test);
+    none without a project hash (dbt run by hand). -#}
+{% macro tests_passed_through(results) -%}
     {%- set rows = [] -%}
+    {%- if not execute or not project_hash() -%}
+        {{- return(rows) -}}
+    {%- endif -%}
     {%- for result in results
             if result.node.resource_type == 'test' and result.status == 'pass'
             and (result.node.config.meta or {}).get('changes_since_last_pass') -%}
@@ -95,6 +90,11 @@
             "select '" ~ result.node.unique_id ~ "' as test_id, '" ~ project_hash() ~ "' as project_hash, max("
             ~ column ~ ") as passed_through from " ~ adapter.quote(tested.schema) ~ "." ~ adapter.quote(tested.alias)) -%}
     {%- endfor -%}
+    {{- return(rows) -}}
+{%- endmacro %}
+
+{% macro default__record_tests_passed_through(results) -%}
+    {%- set rows = tests_passed_through(results) -%}
     {%- if rows -%}
         {%- set relation = tested_through_relation() -%}
         create schema if not exists {{ relation.schema }};
@@ -104,4 +104,25 @@
         insert or replace into {{ relation }}
         select * from ({{ rows | join(' union all ') }}) where passed_through is not null;
     {%- endif -%}
+{%- endmacro %}
+
+{#- On Spark the record is partitioned by test: dynamic partition overwrite
+    replaces the rows of the tests that passed and keeps the others (Parquet
+    has no `insert or replace`). One statement per query: Spark runs one. -#}
+{% macro spark__record_tests_passed_through(results) -%}
+    {%- set rows = tests_passed_through(results) -%}
+    {%- if rows -%}
+        {%- set relation = tested_through_relation() -%}
+        {%- do run_query('create schema if not exists ' ~ relation.schema) -%}
+        {%- do run_query(
+            'create table if not exists ' ~ relation
+            ~ ' (project_hash string, passed_through timestamp_ltz, test_id string)'
+            ~ ' using parquet partitioned by (test_id)') -%}
+        {%- do run_query('set spark.sql.sources.partitionOverwriteMode = DYNAMIC') -%}
+        {%- do run_query(
+            'insert overwrite table ' ~ relation ~ ' partition (test_id)'
+            ~ ' select project_hash, passed_through, test_id from (' ~ rows | join(' union all ')
+            ~ ') where passed_through is not null') -%}
+    {%- endif -%}
+    {{- return('') -}}
 {%- endmacro %}

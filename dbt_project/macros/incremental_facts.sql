@@ -47,18 +47,61 @@
     select {{ columns }} from {{ batch }};
 {%- endmacro %}
 
-{#- How the facts keyed by complaint are materialized. On Spark they are
-    rebuilt whole on every build for now: dbt-spark's strategies on Parquet
-    (append, insert_overwrite) cannot replace one complaint's rows, and the
-    partition-overwrite design is not built yet (docs/operations.md, "Spark"). -#}
-{% macro facts_materialization() -%}
-    {{ return(adapter.dispatch('facts_materialization', 'tousu')()) }}
+{#- How the models keyed by complaint are materialized: incremental on both
+    engines, each with its own way of replacing a complaint's rows.
+    DuckDB: `strategy` (`delete+insert` on `unique_key`, or `replace_complaints`
+    above), with the model's rows for the changed complaints.
+    Spark on Parquet has no DELETE: the tables are partitioned by the month the
+    complaint was submitted (`submitted_month`) and dynamic partition overwrite
+    replaces whole months, so `rows_to_write` adds the rows of every other
+    complaint of the months a change touches (docs block `incremental_facts`). -#}
+{% macro facts_config(strategy, unique_key=none) -%}
+    {{ adapter.dispatch('facts_config', 'tousu')(strategy, unique_key) }}
 {%- endmacro %}
 
-{% macro default__facts_materialization() -%}
-    {{ return('incremental') }}
+{% macro default__facts_config(strategy, unique_key) -%}
+    {{ config(materialized='incremental', incremental_strategy=strategy, unique_key=unique_key) }}
 {%- endmacro %}
 
-{% macro spark__facts_materialization() -%}
-    {{ return('table') }}
+{% macro spark__facts_config(strategy, unique_key) -%}
+    {{ config(materialized='incremental', incremental_strategy='insert_overwrite', partition_by=['submitted_month']) }}
+{%- endmacro %}
+
+{#- What an incremental model writes, given `new_rows` (a CTE: the rows of the
+    changed complaints) and `changed_keys` (a query listing those complaints). -#}
+{% macro rows_to_write(new_rows, changed_keys) -%}
+    {{ return(adapter.dispatch('rows_to_write', 'tousu')(new_rows, changed_keys)) }}
+{%- endmacro %}
+
+{% macro default__rows_to_write(new_rows, changed_keys) -%}
+    select * from {{ new_rows }}
+{%- endmacro %}
+
+{#- Whole partitions: the new rows, and the held rows of every complaint that
+    did not change in the months touched — those of the new rows and those the
+    changed complaints held before (a corrected submission date moves a
+    complaint to another month, and its old month must lose it). `<=>`: a NULL
+    month is a partition too. Reading the table being overwritten is safe in
+    dynamic mode: Spark writes the new partitions aside and swaps them in. -#}
+{% macro spark__rows_to_write(new_rows, changed_keys) -%}
+    {%- if is_incremental() -%}
+        {%- set columns = get_quoted_csv(adapter.get_columns_in_relation(this) | map(attribute='name')) -%}
+        select {{ columns }} from {{ new_rows }}
+        union all
+        select {{ columns }}
+        from {{ this }} as held
+        left semi join (
+            select submitted_month from {{ new_rows }}
+            union
+            select held_before.submitted_month
+            from {{ this }} as held_before
+            left semi join ({{ changed_keys }}) as changed_before
+                on held_before.complaint_id = changed_before.complaint_id
+        ) as touched_months
+            on held.submitted_month <=> touched_months.submitted_month
+        left anti join ({{ changed_keys }}) as changed
+            on held.complaint_id = changed.complaint_id
+    {%- else -%}
+        select * from {{ new_rows }}
+    {%- endif -%}
 {%- endmacro %}

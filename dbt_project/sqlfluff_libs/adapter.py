@@ -16,9 +16,14 @@ def _return(value):
     return value
 
 
+def _config(*args, **kwargs):
+    # a model's config() (called from a dispatched macro) renders to nothing
+    return ""
+
+
 def _macros():
     env = jinja2.Environment(extensions=["jinja2.ext.do"])
-    env.globals.update({"return": _return, "adapter": __import__(__name__, fromlist=["dispatch"])})
+    env.globals.update({"return": _return, "config": _config, "adapter": __import__(__name__, fromlist=["dispatch"])})
     source = "\n".join(path.read_text(encoding="utf-8") for path in sorted(_MACROS.glob("*.sql")))
     return env.from_string(source).module
 

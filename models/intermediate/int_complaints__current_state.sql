@@ -6,7 +6,7 @@
 -- lines ingested after the newest line this table holds, and a complaint's row
 -- is replaced only when one of them beats the state held. A full refresh
 -- computes the same table from every line.
-{{ config(materialized=facts_materialization(), incremental_strategy='delete+insert', unique_key='complaint_id') }}
+{{ facts_config('delete+insert', unique_key='complaint_id') }}
 
 with
 
@@ -103,12 +103,20 @@ province_matches as (
             order by length(province_aliases.alias) desc
         ) = 1
 
+),
+
+new_states as (
+
+    select
+        -- the excluded names are not column references (sqlfluff reads them as such)
+        {{ star_except('changed', ['province_text', 'ingested_at']) }},
+        coalesce(province_matches.province, '未知') as province,
+        changed.ingested_at as source_ingested_at,
+        -- how Spark partitions the incremental models (macro facts_config)
+        date_trunc('month', changed.submitted_at)::date as submitted_month
+    from changed
+    left join province_matches using (province_text)
+
 )
 
-select
-    -- the excluded names are not column references (sqlfluff reads them as such)
-    {{ star_except('changed', ['province_text', 'ingested_at']) }},
-    coalesce(province_matches.province, '未知') as province,
-    changed.ingested_at as source_ingested_at
-from changed
-left join province_matches using (province_text)
+{{ rows_to_write('new_states', 'select complaint_id from changed') }}

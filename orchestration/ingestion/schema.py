@@ -6,6 +6,8 @@ Casting and normalising is the staging models' job; ingestion only decides
 which lines are valid.
 """
 
+import datetime as dt
+
 import pyarrow as pa
 
 from orchestration.ingestion import complaints, registry
@@ -152,6 +154,11 @@ SPARK_TABLES = {
 
 # How each Spark column type travels as Arrow (tables the driver writes).
 _ARROW_TYPES = {"STRING": pa.string(), "BIGINT": pa.int64(), _TIMESTAMP: pa.timestamp("us", tz="UTC")}
+
+
+def spark_instant(value: dt.datetime) -> str:
+    """An instant as a Spark SQL literal of the tables' timestamp type (partition values among them)."""
+    return f"{_TIMESTAMP} '{value.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S.%fZ')}'"
 
 
 def arrow_schema(table: str) -> pa.Schema:

@@ -44,7 +44,7 @@ from orchestration.ingestion.run import (
     triage,
     undecodable_names,
 )
-from orchestration.ingestion.schema import SPARK_TABLES, arrow_schema, spark_ddl
+from orchestration.ingestion.schema import SPARK_TABLES, arrow_schema, spark_ddl, spark_instant
 from orchestration.ledger import FILE_COLUMNS
 
 if TYPE_CHECKING:
@@ -137,8 +137,7 @@ def _drop_uncommitted_partitions(spark: SparkSession, committed: set[dt.datetime
             continue
         present = spark.sql(f"SELECT DISTINCT `{partition}` AS t FROM {table}").toArrow().column("t").to_pylist()
         for stray in set(present) - committed:
-            literal = stray.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%fZ")
-            spark.sql(f"ALTER TABLE {table} DROP IF EXISTS PARTITION (`{partition}` = TIMESTAMP_LTZ '{literal}')")
+            spark.sql(f"ALTER TABLE {table} DROP IF EXISTS PARTITION (`{partition}` = {spark_instant(stray)})")
 
 
 def _ingestion_time(known: dict[str, dict], now: dt.datetime) -> dt.datetime:
@@ -300,7 +299,7 @@ def _move_staged(spark: SparkSession, loaded: list[FileOutcome], ingested_at: dt
     spark.createDataFrame(pa.table({"source_file": [o.source_file for o in loaded]})).createOrReplaceTempView(
         "loaded_files"
     )
-    stamp = f"TIMESTAMP_LTZ '{ingested_at.astimezone(dt.UTC).strftime('%Y-%m-%d %H:%M:%S.%fZ')}'"
+    stamp = spark_instant(ingested_at)
     for table, record in (
         ("raw.complaints", "complaint"),
         ("raw.platforms", "platform"),

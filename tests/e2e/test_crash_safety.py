@@ -69,11 +69,14 @@ def wait_until_group_gone(group: int, timeout_s: float = 60) -> None:
     """SIGKILL ends every process of the group, but the build's dbt child may
     still be closing its files — DuckDB's lock among them — when the build
     itself has been reaped; on a loaded machine a query right after can find
-    the warehouse locked. Wait until none of them runs (zombies hold no files)."""
+    the warehouse locked. Wait until no thread of them runs (a process whose threads are all
+    zombies holds no files)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         running = False
-        for stat in Path("/proc").glob("[0-9]*/stat"):
+        # every thread, not only each process's first: a killed process's main
+        # thread is a zombie while its other threads still hold its open files
+        for stat in Path("/proc").glob("[0-9]*/task/[0-9]*/stat"):
             try:
                 state, _parent, process_group = stat.read_text().rsplit(")", 1)[1].split()[:3]
             except (OSError, ValueError):

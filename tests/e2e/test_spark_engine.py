@@ -12,7 +12,9 @@ finds it running and uses it, as a build finds a cluster's."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import io
 import json
 import shutil
 import signal
@@ -23,12 +25,20 @@ import duckdb
 import pytest
 from conftest import query, run_tousu
 from e2e.test_crash_safety import CRASH_POINTS, build_killed_at
-from foreign_landing import write_foreign_landing
+from foreign_landing import (
+    PERSONAL_FILE,
+    PERSONAL_ID,
+    PERSONAL_NAME,
+    TIE_STATE,
+    late_reply_line,
+    write_foreign_landing,
+)
 from spec_oracle import ratings, read_landing
 from unit.test_sql_functions import AMOUNT_CASES, BLANK_TEXTS, REGISTRY_DATE_CASES, TIMESTAMP_CASES
 
 from orchestration import engine
 from orchestration.paths import DataDir
+from orchestration.purge import quarantine_pattern
 from orchestration.warehouse.serving import current_release
 from orchestration.warehouse.spark import LocalServer, Queries
 from orchestration.warehouse.sql_functions import register
@@ -220,3 +230,137 @@ def test_sql_functions_agree_with_duckdbs(spark_built):
         }
     assert on_spark == on_duckdb
     assert on_spark["2024-03-01 10:00:00+19:30"][0] == dt.datetime(2024, 2, 29, 22, 30)
+
+
+def _trace_csv(data_dir: DataDir, platform: str, period: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = run_tousu(data_dir, "trace", "--platform", platform, "--period", period, "--csv")
+    return code, out.getvalue()
+
+
+def test_trace_on_spark_prints_what_it_prints_on_duckdb(spark_built, foreign_warehouse):
+    ((platform, period),) = query(
+        foreign_warehouse.warehouse,
+        "SELECT platform, period_key FROM marts.platform_ratings ORDER BY n_complaints DESC, platform, period_key LIMIT 1",
+    )
+    on_spark = _trace_csv(spark_built.data_dir, platform, period)
+    assert on_spark == _trace_csv(foreign_warehouse, platform, period)
+    assert on_spark[0] == 0 and len(on_spark[1].splitlines()) > 5
+
+
+# The models Spark keeps partitioned by submitted_month (macro facts_config).
+INCREMENTAL_TABLES = (
+    "intermediate.int_complaints__current_state",
+    "intermediate.int_complaint_replies",
+    "core.fct_complaints",
+    "core.fct_replies",
+    "core.fct_evaluations",
+)
+
+
+def partition_files(data_dir: DataDir, table: str) -> dict[str, set[str]]:
+    """The Parquet files of each partition of a Spark table."""
+    schema, name = table.split(".")
+    folder = data_dir.spark / "warehouse" / f"{schema}.db" / name
+    return {part.name: {f.name for f in part.glob("*.parquet")} for part in folder.glob("submitted_month=*")}
+
+
+def test_facts_equal_the_duckdb_engines(spark_built, foreign_warehouse):
+    """Built incrementally over three batches (and three killed builds), the
+    facts hold the rows of the DuckDB engine's, none lost, none twice."""
+    for table in INCREMENTAL_TABLES:
+        columns = ", ".join(
+            name
+            for name, *_ in query(foreign_warehouse.warehouse, f"DESCRIBE {table}")
+            if name != "source_ingested_at"  # the time of each engine's own run
+        )
+        on_duckdb = sorted(query(foreign_warehouse.warehouse, f"SELECT {columns} FROM {table}"), key=repr)
+        on_spark = sorted(spark_rows(spark_built, f"SELECT {columns} FROM {table}"), key=repr)
+        assert len(on_spark) == len(on_duckdb) and on_duckdb, table
+        assert all(_same_row(a, b) for a, b in zip(on_spark, on_duckdb, strict=True)), table
+
+
+@pytest.fixture(scope="module")
+def late_reply(spark_built):
+    """After the batches: a late reply to one complaint of July 2024 lands and
+    is built. The parity tests above read the state before it."""
+    data_dir = spark_built.data_dir
+    before = {table: partition_files(data_dir, table) for table in INCREMENTAL_TABLES}
+    (data_dir.landing / "complaints-2024-08-late.jsonl").write_bytes(late_reply_line())
+    code = run_tousu(data_dir, "build")
+    return code, before, {table: partition_files(data_dir, table) for table in INCREMENTAL_TABLES}
+
+
+def test_a_late_reply_rewrites_only_its_complaints_month(spark_built, late_reply):
+    code, before, after = late_reply
+    assert code == 0
+    month = "submitted_month=" + TIE_STATE["submitted_at"][:8] + "01"
+    for table in INCREMENTAL_TABLES:
+        assert set(after[table]) == set(before[table]) and len(before[table]) >= 12, table
+        rewritten = {part for part, files in after[table].items() if files != before[table][part]}
+        # the complaint has no evaluation: nothing of it in fct_evaluations
+        assert rewritten == (set() if table == "core.fct_evaluations" else {month}), table
+    replies = spark_rows(
+        spark_built, f"SELECT content FROM core.fct_replies WHERE complaint_id = '{TIE_STATE['complaint_id']}'"
+    )
+    assert sorted(replies) == [("好",), ("已退款",)]
+    # the ratings still follow the rules, the late line among the files
+    expected = ratings(read_landing(spark_built.data_dir.landing))
+    served = query(
+        spark_built.data_dir.serving / "warehouse.duckdb",
+        "SELECT platform, period_key, n_complaints, n_replied FROM marts.platform_ratings",
+    )
+    assert {(p, k): (n, r) for p, k, n, r in served} == {
+        key: (want["n_complaints"], want["n_replied"]) for key, want in expected.items()
+    }
+
+
+def test_purge_on_spark_erases_the_complaint_from_every_layer(spark_built, late_reply, foreign_warehouse):
+    """Last in this module: it changes the warehouse the tests above read."""
+    data_dir = spark_built.data_dir
+    # the lines the DuckDB engine's purge deletes (test_purge), counted on its warehouse
+    with register(duckdb.connect()) as con:
+        con.execute(f"ATTACH '{foreign_warehouse.warehouse}' AS built (READ_ONLY)")
+        ((n_raw, n_quarantined),) = con.execute(
+            "SELECT (SELECT count(*) FROM built.raw.complaints WHERE tousu_trim(complaint_id) = ?),"
+            " (SELECT count(*) FROM built.audit.quarantine WHERE regexp_matches(raw_line, ?))",
+            [PERSONAL_ID, quarantine_pattern(PERSONAL_ID)],
+        ).fetchall()
+    assert n_raw >= 2 and n_quarantined == 1
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run_tousu(data_dir, "purge", "--complaint-id", PERSONAL_ID) == 0
+    assert f"purged {PERSONAL_ID}: {n_raw} raw line(s), {n_quarantined} quarantined line(s)" in out.getvalue()
+    assert str(data_dir.landing / PERSONAL_FILE) in out.getvalue()
+    assert spark_rows(spark_built, "SELECT layer, count(*) FROM audit.purged_lines GROUP BY layer ORDER BY layer") == [
+        ("quarantine", n_quarantined),
+        ("raw", n_raw),
+    ]
+    for table, column in (
+        ("raw.complaints", "complaint_id"),
+        ("raw.complaints", "user"),
+        ("audit.quarantine", "raw_line"),
+        ("core.fct_complaints", "complaint_id"),
+        ("intermediate.int_complaints__current_state", "complaint_id"),
+    ):
+        for needle in (PERSONAL_ID, PERSONAL_NAME):
+            assert spark_rows(spark_built, f"SELECT count(*) FROM {table} WHERE contains(`{column}`, '{needle}')") == [
+                (0,)
+            ], (table, column, needle)
+    # every other line stays: the loaded lines are the DuckDB engine's but for the purged ones
+    loaded = "SELECT count(*) FROM raw.complaints"
+    assert spark_rows(spark_built, loaded)[0][0] == query(foreign_warehouse.warehouse, loaded)[0][0] + 1 - n_raw
+    # the rebuild ran every dbt test, the reconciliation of every landed line among them
+    (reconciliation,) = [
+        result
+        for result in data_dir.newest_dbt_run_results()["results"]
+        if ".assert_every_landed_line_accounted_for" in result["unique_id"]
+    ]
+    assert reconciliation["status"] == "pass"
+    assert len(list((data_dir.serving / "releases").iterdir())) == 1
+    assert query(
+        data_dir.serving / "warehouse.duckdb",
+        "SELECT count(*) FROM marts.typical_cases WHERE complaint_id = ?",
+        [PERSONAL_ID],
+    ) == [(0,)]

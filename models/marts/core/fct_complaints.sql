@@ -1,7 +1,7 @@
 -- One row per complaint (its current state) with everything a rating needs.
 -- Incremental: only complaints whose state changed since the last build are
 -- rebuilt (docs block `incremental_facts`).
-{{ config(materialized=facts_materialization(), incremental_strategy='delete+insert', unique_key='complaint_id') }}
+{{ facts_config('delete+insert', unique_key='complaint_id') }}
 
 with
 
@@ -54,35 +54,42 @@ joined as (
     left join first_replies using (complaint_id)
     left join statuses using (status)
 
+),
+
+new_facts as (
+
+    select
+        complaint_id,
+        platform,
+        complaint_domain,
+        industry,
+        problem_type,
+        status,
+        is_rated,
+        submitted_at,
+        submitted_at::date as submitted_date,
+        updated_at,
+        transferred_at,
+        first_reply_at,
+        first_reply_content,
+        first_reply_at is not null as has_effective_reply,
+        reply_hours,
+        {{ timeliness_score('reply_hours') }} as timeliness_score,
+        amount,
+        {{ amount_band('amount') }} as amount_band,
+        province,
+        gender,
+        masked_name,
+        score,
+        evaluated_at,
+        title,
+        content,
+        source_file,
+        source_line_no,
+        source_ingested_at,
+        submitted_month
+    from joined
+
 )
 
-select
-    complaint_id,
-    platform,
-    complaint_domain,
-    industry,
-    problem_type,
-    status,
-    is_rated,
-    submitted_at,
-    submitted_at::date as submitted_date,
-    updated_at,
-    transferred_at,
-    first_reply_at,
-    first_reply_content,
-    first_reply_at is not null as has_effective_reply,
-    reply_hours,
-    {{ timeliness_score('reply_hours') }} as timeliness_score,
-    amount,
-    {{ amount_band('amount') }} as amount_band,
-    province,
-    gender,
-    masked_name,
-    score,
-    evaluated_at,
-    title,
-    content,
-    source_file,
-    source_line_no,
-    source_ingested_at
-from joined
+{{ rows_to_write('new_facts', changed_complaints()) }}

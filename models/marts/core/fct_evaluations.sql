@@ -1,7 +1,7 @@
 -- One row per evaluated complaint (current state carries an evaluation score).
 -- Incremental: the rows of complaints whose state changed are replaced, so a
 -- complaint whose new state has no score leaves (docs block `incremental_facts`).
-{{ config(materialized=facts_materialization(), incremental_strategy='replace_complaints') }}
+{{ facts_config('replace_complaints') }}
 
 with
 
@@ -10,16 +10,23 @@ complaints as (
     select * from {{ ref('int_complaints__current_state') }}
     {{ where_complaint_changed() }}
 
+),
+
+new_evaluations as (
+
+    select
+        complaint_id,
+        platform,
+        score,
+        evaluated_at,
+        evaluation_comment,
+        source_file,
+        source_line_no,
+        source_ingested_at,
+        submitted_month
+    from complaints
+    where score is not null
+
 )
 
-select
-    complaint_id,
-    platform,
-    score,
-    evaluated_at,
-    evaluation_comment,
-    source_file,
-    source_line_no,
-    source_ingested_at
-from complaints
-where score is not null
+{{ rows_to_write('new_evaluations', changed_complaints()) }}
