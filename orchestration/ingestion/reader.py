@@ -151,10 +151,58 @@ def read_bytes(path: Path, tally: ByteTally) -> bytes:
     return data
 
 
-def _split_lines(handle: BinaryIO, chunk_bytes: int) -> Iterator[LineChunk]:
+def read_range(
+    path: Path, start: int, end: int, signature: tuple[int, int], chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[LineChunk]:
+    """The lines of an uncompressed file that start at a byte in [start, end),
+    numbered from 1 within the range, as read_chunks reads them — so that
+    ranges which tile a file yield, one after another, exactly its lines (a
+    line crossing `end` belongs to the range it starts in; the BOM is dropped
+    by the range at byte 0). `signature` is the file's (size, mtime_ns) when it
+    was chosen for loading: FileChanged if it is not that any more."""
+    with path.open("rb") as handle:
+        if _signature(os.fstat(handle.fileno())) != signature:
+            raise FileChanged("changed since this build looked at it")
+        first, last = _line_start(handle, start, signature[0]), _line_start(handle, end, signature[0])
+        handle.seek(first)
+        yield from _split_lines(_Window(handle, last - first), chunk_bytes, at_start=first == 0)
+        if _signature(os.fstat(handle.fileno())) != signature or _signature(path.stat()) != signature:
+            raise FileChanged("changed while it was being read")
+
+
+def file_sha256(path: Path, signature: tuple[int, int]) -> str:
+    """The sha256 of the whole file, which must still have `signature` after."""
+    with path.open("rb") as handle:
+        digest = hashlib.file_digest(handle, "sha256").hexdigest()
+        if _signature(os.fstat(handle.fileno())) != signature or _signature(path.stat()) != signature:
+            raise FileChanged("changed while it was being read")
+    return digest
+
+
+def _line_start(handle: BinaryIO, position: int, size: int) -> int:
+    """Where the first line that starts at or after `position` starts."""
+    if position <= 0 or position >= size:
+        return max(0, min(position, size))
+    handle.seek(position - 1)
+    handle.readline()  # the rest of the line holding byte position - 1
+    return handle.tell()
+
+
+class _Window:
+    """The next `n` bytes of a file."""
+
+    def __init__(self, handle: BinaryIO, n: int):
+        self._handle, self._left = handle, n
+
+    def read(self, size: int) -> bytes:
+        data = self._handle.read(min(size, self._left))
+        self._left -= len(data)
+        return data
+
+
+def _split_lines(handle: BinaryIO, chunk_bytes: int, at_start: bool = True) -> Iterator[LineChunk]:
     next_line_no = 1
     pending = b""
-    at_start = True
     while True:
         block = handle.read(chunk_bytes)
         data = pending + block
