@@ -86,9 +86,13 @@
             and (result.node.config.meta or {}).get('changes_since_last_pass') -%}
         {%- set tested = graph.nodes[result.node.attached_node] -%}
         {%- set column = result.node.config.meta['changes_since_last_pass']['column'] -%}
+        {#- an ephemeral model (staging on Spark) has no relation to read back:
+            its tests check every row -#}
+        {%- if tested.config.materialized != 'ephemeral' -%}
         {%- do rows.append(
             "select '" ~ result.node.unique_id ~ "' as test_id, '" ~ project_hash() ~ "' as project_hash, max("
             ~ column ~ ") as passed_through from " ~ adapter.quote(tested.schema) ~ "." ~ adapter.quote(tested.alias)) -%}
+        {%- endif -%}
     {%- endfor -%}
     {{- return(rows) -}}
 {%- endmacro %}

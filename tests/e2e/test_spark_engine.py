@@ -37,6 +37,9 @@ from spec_oracle import ratings, read_landing
 from unit.test_sql_functions import AMOUNT_CASES, BLANK_TEXTS, REGISTRY_DATE_CASES, TIMESTAMP_CASES
 
 from orchestration import engine
+from orchestration.ingestion.landing import scan
+from orchestration.ingestion.run import triage
+from orchestration.ingestion.spark_run import TASK_BYTES_ENV, WHOLE_FILE, plan_pieces
 from orchestration.paths import DataDir
 from orchestration.purge import quarantine_pattern
 from orchestration.warehouse.serving import current_release
@@ -61,6 +64,8 @@ RATINGS_OF_PUBLISHED_PERIOD = (
     f"SELECT {RATING_COLUMNS} FROM marts.platform_ratings WHERE period_key = '{PUBLISHED_PERIOD}' ORDER BY ALL"
 )
 
+TASK_BYTES = 8 << 10
+
 # One crash point before each batch's build (test_crash_safety's, in its order).
 BATCH_CRASHES = ["ingest:before_commit", "dbt:after:intermediate__int_complaints__current_state", "serving:before_swap"]
 
@@ -72,7 +77,10 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
     batches = write_foreign_landing(source)
     data_dir = DataDir(work / "data").create()
     assert set(BATCH_CRASHES) <= set(CRASH_POINTS)
-    with LocalServer(data_dir.spark).session() as spark:
+    # Small task pieces: every uncompressed dump is cut into byte ranges, as a
+    # dump of many gigabytes is, so the parity below covers cut files.
+    with pytest.MonkeyPatch.context() as env, LocalServer(data_dir.spark).session() as spark:
+        env.setenv(TASK_BYTES_ENV, str(TASK_BYTES))
         exits, crashes = [], {}
         for number, (batch, point) in enumerate(zip(batches, BATCH_CRASHES, strict=True)):
             for name in batch:
@@ -99,6 +107,17 @@ def test_every_batch_builds_after_a_killed_build_which_left_serving_as_it_was(sp
         assert code == -signal.SIGKILL, point
         assert after == before, point  # a killed build never swaps serving
     assert spark_built.crashes["serving:before_swap"][1] is not None  # a release stood, and stayed
+
+
+def test_the_dumps_were_cut_into_pieces(spark_built, monkeypatch):
+    """What the fixture's builds read: every dump but the gzip one in several
+    byte ranges (the parity tests below hold for them)."""
+    monkeypatch.setenv(TASK_BYTES_ENV, str(TASK_BYTES))
+    pending = [(f, triage(f, None)[0]) for f in scan(spark_built.source).files]
+    pieces = plan_pieces(pending)
+    cut = {p.source_file for p in pieces if p.piece == WHOLE_FILE}
+    dumps = {f.name for f, _ in pending if f.name.startswith("complaints") and not f.name.endswith(".gz")}
+    assert cut == dumps and len(pieces) > 3 * len(dumps)
 
 
 def test_the_engine_is_recorded_and_kept(spark_built):
