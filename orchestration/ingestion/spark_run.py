@@ -252,7 +252,7 @@ def classify_piece(piece: Piece, plausible: dict) -> Iterator[pa.RecordBatch]:
     from orchestration.warehouse import sql_functions
 
     path, signature = Path(piece.path), (piece.size, piece.mtime_ns)
-    whole = piece.start == 0 and piece.end == piece.size
+    whole = piece.piece == 0 and piece.start == 0 and piece.end == piece.size  # the file in one piece
     tally, counts, reasons, notes = ByteTally(), Counter(), Counter(), []
     summary = {"outcome": "read", "error": None, "sha256": None}
     with duckdb.connect() as con:

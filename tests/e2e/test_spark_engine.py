@@ -29,6 +29,8 @@ from foreign_landing import (
     PERSONAL_FILE,
     PERSONAL_ID,
     PERSONAL_NAME,
+    REGISTRY_HEADER,
+    REGISTRY_ROWS,
     TIE_STATE,
     late_reply_line,
     write_foreign_landing,
@@ -110,14 +112,18 @@ def test_every_batch_builds_after_a_killed_build_which_left_serving_as_it_was(sp
 
 
 def test_the_dumps_were_cut_into_pieces(spark_built, monkeypatch):
-    """What the fixture's builds read: every dump but the gzip one in several
-    byte ranges (the parity tests below hold for them)."""
+    """What the fixture's builds read: every dump larger than a piece, but the
+    gzip one, in byte ranges (the parity tests below hold for them)."""
     monkeypatch.setenv(TASK_BYTES_ENV, str(TASK_BYTES))
     pending = [(f, triage(f, None)[0]) for f in scan(spark_built.source).files]
     pieces = plan_pieces(pending)
     cut = {p.source_file for p in pieces if p.piece == WHOLE_FILE}
-    dumps = {f.name for f, _ in pending if f.name.startswith("complaints") and not f.name.endswith(".gz")}
-    assert cut == dumps and len(pieces) > 3 * len(dumps)
+    dumps = {
+        f.name
+        for f, _ in pending
+        if f.name.startswith("complaints") and not f.name.endswith(".gz") and f.path.stat().st_size > TASK_BYTES
+    }
+    assert cut == dumps and len(dumps) >= 4 and len(pieces) > 3 * len(dumps)
 
 
 def test_the_engine_is_recorded_and_kept(spark_built):
@@ -300,6 +306,15 @@ def test_facts_equal_the_duckdb_engines(spark_built, foreign_warehouse):
         assert all(_same_row(a, b) for a, b in zip(on_spark, on_duckdb, strict=True)), table
 
 
+CHANGED_PLATFORM, DROPPED_PLATFORM = "德尔塔", "半年平台"
+LATER_REGISTRY = [
+    "德尔塔,金融科技,支付,2019-01-01,,是" if row.startswith(CHANGED_PLATFORM) else row
+    for row in REGISTRY_ROWS
+    if not row.startswith(DROPPED_PLATFORM)
+]
+SNAPSHOT_COLUMNS = "platform, domain, industry, onboarded_at, offboarded_at, has_after_sales_contact"
+
+
 @pytest.fixture(scope="module")
 def late_reply(spark_built):
     """After the batches: a late reply to one complaint of July 2024 lands and
@@ -307,6 +322,8 @@ def late_reply(spark_built):
     data_dir = spark_built.data_dir
     before = {table: partition_files(data_dir, table) for table in INCREMENTAL_TABLES}
     (data_dir.landing / "complaints-2024-08-late.jsonl").write_bytes(late_reply_line())
+    # and a registry that changes one platform and drops another (the snapshot's history)
+    (data_dir.landing / "platforms-2024-08.csv").write_text("\n".join([REGISTRY_HEADER, *LATER_REGISTRY]) + "\n")
     code = run_tousu(data_dir, "build")
     return code, before, {table: partition_files(data_dir, table) for table in INCREMENTAL_TABLES}
 
@@ -333,6 +350,30 @@ def test_a_late_reply_rewrites_only_its_complaints_month(spark_built, late_reply
     assert {(p, k): (n, r) for p, k, n, r in served} == {
         key: (want["n_complaints"], want["n_replied"]) for key, want in expected.items()
     }
+
+
+def test_the_registry_snapshot_keeps_its_history_on_parquet(spark_built, late_reply, foreign_warehouse):
+    """Registries arrived in batches 1, 2 and with the late reply; the last one
+    changed one platform and dropped another."""
+    assert late_reply[0] == 0
+    versions = spark_rows(
+        spark_built,
+        f"SELECT {SNAPSHOT_COLUMNS}, dbt_valid_from, dbt_valid_to FROM snapshots.platform_registry_snapshot",
+    )
+    on_duckdb = query(
+        foreign_warehouse.warehouse, f"SELECT {SNAPSHOT_COLUMNS} FROM snapshots.platform_registry_snapshot"
+    )
+    closed = {row[0]: row for row in versions if row[-1] is not None}
+    current = {row[0]: row for row in versions if row[-1] is None}
+    assert len(current) + len(closed) == len(versions)  # one open version per platform, one closed change
+    assert set(closed) == {CHANGED_PLATFORM, DROPPED_PLATFORM}
+    assert closed[CHANGED_PLATFORM][5] is False and current[CHANGED_PLATFORM][5] is True
+    assert closed[CHANGED_PLATFORM][-1] == current[CHANGED_PLATFORM][-2]  # closed when the new version began
+    # the other platforms' versions are the DuckDB engine's (one build of the same registries)
+    unchanged = sorted(row[:6] for name, row in current.items() if name != CHANGED_PLATFORM)
+    assert unchanged == sorted(row for row in on_duckdb if row[0] not in (CHANGED_PLATFORM, DROPPED_PLATFORM))
+    # first seen in the first batch's registry, or in the second's: two build times
+    assert len({row[-2] for name, row in current.items() if name != CHANGED_PLATFORM}) == 2
 
 
 def test_purge_on_spark_erases_the_complaint_from_every_layer(spark_built, late_reply, foreign_warehouse):
