@@ -16,6 +16,7 @@ import contextlib
 import datetime as dt
 import io
 import json
+import os
 import shutil
 import signal
 from dataclasses import dataclass
@@ -45,7 +46,7 @@ from orchestration.ingestion.spark_run import TASK_BYTES_ENV, WHOLE_FILE, plan_p
 from orchestration.paths import DataDir
 from orchestration.purge import quarantine_pattern
 from orchestration.warehouse.serving import current_release
-from orchestration.warehouse.spark import LocalServer, Queries
+from orchestration.warehouse.spark import REMOTE_ENV, LocalServer, Queries, connect
 from orchestration.warehouse.sql_functions import register
 
 
@@ -100,7 +101,14 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
 
 
 def spark_rows(built: SparkBuilt, sql: str) -> list[tuple]:
-    return Queries(built.spark).execute(sql).fetchall()
+    """Rows read in a session of their own, as a new command would read them: a
+    long-lived session keeps the file lists of the tables it has read, and
+    the builds since rewrote partitions."""
+    spark = connect(os.environ[REMOTE_ENV])
+    try:
+        return Queries(spark).execute(sql).fetchall()
+    finally:
+        spark.stop()
 
 
 def test_every_batch_builds_after_a_killed_build_which_left_serving_as_it_was(spark_built):
@@ -248,7 +256,8 @@ def test_sql_functions_agree_with_duckdbs(spark_built):
     functions = ("tousu_local_ts", "tousu_amount", "tousu_date", "tousu_is_blank", "tousu_trim", "tousu_nfkc")
     select = ", ".join(f"{name}(text)" for name in functions)
     spark_built.spark.createDataFrame([(text,) for text in texts], "text string").createOrReplaceTempView("texts")
-    on_spark = {row[0]: row[1:] for row in spark_rows(spark_built, f"SELECT text, {select} FROM texts")}
+    rows = Queries(spark_built.spark).execute(f"SELECT text, {select} FROM texts").fetchall()
+    on_spark = {row[0]: row[1:] for row in rows}
     with register(duckdb.connect()) as con:
         on_duckdb = {
             text: con.execute(f"SELECT {select} FROM (SELECT ? AS text)", [text]).fetchall()[0] for text in texts
