@@ -59,7 +59,7 @@
         {%- call statement('mark_next_complete') -%}
             alter table {{ next_relation }} set tblproperties ('tousu.complete' = 'true')
         {%- endcall -%}
-        {%- do tousu_finish_snapshot_copy(target_relation, next_relation) -%}
+        {%- do tousu_copy_snapshot_aside(target_relation, next_relation) -%}
         {%- do adapter.drop_relation(staging) -%}
     {%- endif -%}
     {%- do persist_docs(target_relation, model) -%}
@@ -67,16 +67,25 @@
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
-{#- Copy a complete aside table over the snapshot and drop it; drop an
-    incomplete one (its run stopped before the mark: the snapshot is intact). -#}
+{#- A run stopped midway left the aside table: copy it over the snapshot if it
+    was marked complete; drop it either way (unmarked, its run stopped before
+    the snapshot was touched). dbt's relation cache, filled at the start of
+    the run, knows a table left by an earlier run. -#}
 {% macro tousu_finish_snapshot_copy(target_relation, next_relation) -%}
     {%- if load_relation(next_relation) is not none -%}
         {%- set marked = run_query('show tblproperties ' ~ next_relation ~ " ('tousu.complete')") -%}
         {%- if marked.rows | length > 0 and marked.rows[0][-1] == 'true' -%}
-            {%- call statement('copy_next') -%}
-                insert overwrite table {{ target_relation }} select * from {{ next_relation }}
-            {%- endcall -%}
+            {%- do tousu_copy_snapshot_aside(target_relation, next_relation) -%}
+        {%- else -%}
+            {%- call statement('drop_next') -%}drop table if exists {{ next_relation }}{%- endcall -%}
         {%- endif -%}
-        {%- do adapter.drop_relation(next_relation) -%}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The aside table (complete) over the snapshot, then gone. -#}
+{% macro tousu_copy_snapshot_aside(target_relation, next_relation) -%}
+    {%- call statement('copy_next') -%}
+        insert overwrite table {{ target_relation }} select * from {{ next_relation }}
+    {%- endcall -%}
+    {%- call statement('drop_next') -%}drop table if exists {{ next_relation }}{%- endcall -%}
 {%- endmacro %}

@@ -354,11 +354,14 @@ def test_a_late_reply_rewrites_only_its_complaints_month(spark_built, late_reply
     expected = ratings(read_landing(spark_built.data_dir.landing))
     served = query(
         spark_built.data_dir.serving / "warehouse.duckdb",
-        "SELECT platform, period_key, n_complaints, n_replied FROM marts.platform_ratings",
+        "SELECT platform, period_key, n_complaints, reply_rate, eligible, rating FROM marts.platform_ratings",
     )
-    assert {(p, k): (n, r) for p, k, n, r in served} == {
-        key: (want["n_complaints"], want["n_replied"]) for key, want in expected.items()
-    }
+    got = {(platform, key): rest for platform, key, *rest in served}
+    assert set(got) == set(expected)
+    for key, want in expected.items():
+        n_complaints, reply_rate, eligible, rating = got[key]
+        assert (n_complaints, eligible, rating) == (want["n_complaints"], want["eligible"], want["rating"]), key
+        assert abs(reply_rate - want["reply_rate"]) <= 1e-9, key
 
 
 def test_the_registry_snapshot_keeps_its_history_on_parquet(spark_built, late_reply, foreign_warehouse):
