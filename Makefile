@@ -48,7 +48,7 @@ format: $(VENV)/.installed ## apply ruff's formatting and safe fixes, and sqlflu
 	$(BIN)/sqlfluff fix $(SQL_PATHS)
 
 test: install browser java ## pytest: unit, wiring, end-to-end builds (dbt build with tests), the report in Chromium
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 BENCH_DIR ?= build/bench
 

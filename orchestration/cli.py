@@ -190,11 +190,11 @@ def _engine(data_dir: DataDir, flag: str | None = None) -> str:
 
 
 def _cmd_publish(args: argparse.Namespace) -> int:
-    from orchestration.publish import CannotPublish, NothingBuilt, publish_period, ratings_file
+    from orchestration.publish import CannotPublish, NothingBuilt, publish_period
 
     data_dir = DataDir.from_env()
     _engine(data_dir)  # another engine asked for: exit 2
-    _built(data_dir, ratings_file(data_dir))
+    _built(data_dir, engine.ratings_file(data_dir))
     try:
         publication = publish_period(data_dir, args.period, verbose=args.verbose)
     except CannotPublish as error:
@@ -215,12 +215,11 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:
-    from orchestration.publish import ratings_file
     from orchestration.purge import purge_complaints
 
     data_dir = DataDir.from_env()
     _engine(data_dir)  # another engine asked for: exit 2
-    _built(data_dir, ratings_file(data_dir))
+    _built(data_dir, engine.ratings_file(data_dir))
     result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
     print(
         f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
@@ -284,12 +283,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_trace(args: argparse.Namespace) -> int:
     import duckdb
 
-    from orchestration.publish import ratings_file
     from orchestration.trace import TraceNotFound, render_csv, render_text, trace
 
     data_dir = DataDir.from_env()
     chosen = _engine(data_dir)
-    _built(data_dir, ratings_file(data_dir))
+    _built(data_dir, engine.ratings_file(data_dir))
     try:
         if chosen == engine.SPARK:
             from orchestration.warehouse.spark import Queries, session

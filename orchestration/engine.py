@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 from orchestration.paths import DataDir, write_text_atomically
 
@@ -62,3 +63,13 @@ def record(data_dir: DataDir, engine: str) -> None:
     """Record the engine of a data directory (its first build)."""
     if recorded(data_dir) is None:
         write_text_atomically(data_dir.root / RECORD, json.dumps({"engine": engine}))
+
+
+def ratings_file(data_dir: DataDir) -> Path:
+    """Where to read the ratings and their publications: the DuckDB warehouse,
+    or, on Spark, the serving release that each build and publication ends
+    with (the same marts, readable without the Spark server). Its existence
+    says a build finished."""
+    if recorded(data_dir) == SPARK:
+        return data_dir.serving / "warehouse.duckdb"
+    return data_dir.warehouse

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -76,7 +75,7 @@ def publish_period(
     first read to the last, so nothing changes the ratings in between."""
 
     today = today or dt.datetime.now(LOCAL_TZ).date()
-    ratings = ratings_file(data_dir)
+    ratings = engine.ratings_file(data_dir)
     with hold_writer(data_dir.root):
         period_end = _period_end(ratings, period_key)
         if period_end >= today:
@@ -90,12 +89,3 @@ def publish_period(
         if outcome.success:
             publication.revision, publication.n_rows = _published(ratings, period_key)
     return publication
-
-
-def ratings_file(data_dir: DataDir) -> Path:
-    """Where to read the ratings and their publications: the DuckDB warehouse,
-    or, on Spark, the serving release that each build and publication ends
-    with (the same marts, readable without the Spark server)."""
-    if engine.recorded(data_dir) == engine.SPARK:
-        return data_dir.serving / "warehouse.duckdb"
-    return data_dir.warehouse

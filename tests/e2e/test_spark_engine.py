@@ -273,6 +273,21 @@ def _trace_csv(data_dir: DataDir, platform: str, period: str) -> tuple[int, str]
     return code, out.getvalue()
 
 
+def _audit(data_dir: DataDir) -> dict:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert run_tousu(data_dir, "audit", "--json") == 0
+    found = json.loads(out.getvalue())
+    for row in found["files"]:
+        row.pop("ingested_at")  # each engine's own runs
+    return {key: found[key] for key in ("files", "quarantine_reasons", "ignored_files", "purges")}
+
+
+def test_audit_on_spark_prints_what_it_prints_on_duckdb(spark_built, foreign_warehouse):
+    on_spark = _audit(spark_built.data_dir)
+    assert on_spark == _audit(foreign_warehouse) and len(on_spark["files"]) >= 8
+
+
 def test_trace_on_spark_prints_what_it_prints_on_duckdb(spark_built, foreign_warehouse):
     ((platform, period),) = query(
         foreign_warehouse.warehouse,

@@ -3,8 +3,11 @@
 import datetime as dt
 import json
 import os
+import subprocess
+import sys
 
 import dagster as dg
+import pytest
 
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
@@ -135,3 +138,30 @@ def test_the_project_hash_changes_with_any_node_or_macro_and_only_then(tmp_path)
     assert hashed({"sources": {}}) == same  # declarations change no row
     assert hashed({"nodes": {"model.tousu.fct": {"checksum": {"name": "sha256", "checksum": "b2"}}}}) != same
     assert hashed({"macros": {"macro.tousu.changed_complaints": {"macro_sql": "select 2"}}}) != same
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["trace", "--platform", "x", "--period", "2024"],
+        ["board"],
+        ["report", "--year", "2024"],
+        ["audit", "--json"],
+    ],
+)
+def test_read_commands_start_without_dagster(tmp_path, args):
+    """Read commands answer in well under a second because they never import
+    Dagster (a second and more); an import slipped into one made `trace` 3x slower."""
+    script = (
+        "import sys\nfrom orchestration import cli\n"
+        f"try:\n    cli.main({args!r})\nexcept SystemExit:\n    pass\n"
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'dagster', 'dagster_dbt', 'dbt'}))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "TOUSU_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
