@@ -35,12 +35,15 @@ landing_files = dg.AssetSpec(
     kinds={"file"},
 )
 
+# Tables of either engine: the data directory's (orchestration/engine.py).
+WAREHOUSE_KINDS = {"duckdb", "spark"}
+
 # Written by `tousu purge` (orchestration/purge.py), outside any build.
 purged_lines = dg.AssetSpec(
     AUDIT_PURGED_LINES,
     description="Lines removed by `tousu purge`: file, line and layer, never the content.",
     group_name=INGESTION_GROUP,
-    kinds={"duckdb"},
+    kinds=WAREHOUSE_KINDS,
 )
 INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
 
@@ -137,7 +140,9 @@ def _ledger_and_checks(con, paths) -> list[dg.AssetCheckResult]:
 
 @dg.multi_asset(
     specs=[
-        dg.AssetSpec(key, description=description, group_name=INGESTION_GROUP, deps=[LANDING_FILES], kinds={"duckdb"})
+        dg.AssetSpec(
+            key, description=description, group_name=INGESTION_GROUP, deps=[LANDING_FILES], kinds=WAREHOUSE_KINDS
+        )
         for key, description in INGESTION_OUTPUTS.items()
     ],
     check_specs=CHECK_SPECS,
