@@ -156,18 +156,30 @@ class SparkRun:
     incremental_dbt: float
 
 
+def full_and_incremental(
+    work: Path, data: Path, env: dict[str, str], logs: Path, log_prefix: str = "", *build_args: str
+) -> tuple[Measurement, float, Measurement, float]:
+    """Steps 2 and 3 in `data`: a build from the dumps, then one with the next
+    day landed; each with dbt's own seconds."""
+    env = {**env, "TOUSU_DATA_DIR": str(data)}
+    _link_all(work / "source", data / "landing")
+    full = _cold(_tousu("build", *build_args), env, logs / f"{log_prefix}full-build.log")
+    full_dbt = _dbt_seconds(data)
+    _link_all(work / "next-day", data / "landing")
+    incremental = _cold(_tousu("build"), env, logs / f"{log_prefix}incremental-build.log")
+    return full, full_dbt, incremental, _dbt_seconds(data)
+
+
 def spark_builds(work: Path, master: str, env: dict[str, str], logs: Path) -> tuple[SparkRun, Path]:
     """Steps 2 and 3 on the Spark engine with `master`, in a data directory of their own."""
     name = "spark-" + "".join(c if c.isalnum() else "-" for c in master).strip("-")
     data = work / name
     shutil.rmtree(data, ignore_errors=True)
-    spark_env = {**env, "TOUSU_DATA_DIR": str(data), "TOUSU_SPARK_MASTER": master}
-    _link_all(work / "source", data / "landing")
-    full = _cold(_tousu("build", "--engine", "spark"), spark_env, logs / f"{name}-full-build.log")
-    full_dbt = _dbt_seconds(data)
-    _link_all(work / "next-day", data / "landing")
-    incremental = _cold(_tousu("build"), spark_env, logs / f"{name}-incremental-build.log")
-    return SparkRun(master, full, incremental, full_dbt, _dbt_seconds(data)), data
+    spark_env = {**env, "TOUSU_SPARK_MASTER": master}
+    full, full_dbt, incremental, incremental_dbt = full_and_incremental(
+        work, data, spark_env, logs, f"{name}-", "--engine", "spark"
+    )
+    return SparkRun(master, full, incremental, full_dbt, incremental_dbt), data
 
 
 def spark_table(duckdb_full: Measurement, duckdb_incremental: Measurement, runs: list[SparkRun]) -> list[str]:
@@ -267,12 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     next_day = _generated(
         work / "next-day", _tousu("generate", "--next-day", "--out", str(work / "next-day"), *size), env, logs
     )
-    _link_all(work / "source", data / "landing")
-    full = _cold(_tousu("build"), env, logs / "full-build.log")
-    full_dbt = _dbt_seconds(data)
-    _link_all(work / "next-day", data / "landing")
-    incremental = _cold(_tousu("build"), env, logs / "incremental-build.log")
-    incremental_dbt = _dbt_seconds(data)
+    full, full_dbt, incremental, incremental_dbt = full_and_incremental(work, data, env, logs)
 
     _link_all(data / "landing", all_files)  # the floor and pandas read exactly the build's files
     floor, pandas, reused = _baselines(all_files, work, env, logs, args.rerun_baselines)

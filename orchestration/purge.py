@@ -135,12 +135,15 @@ def _delete_lines_spark(spark, ids: list[str], now: dt.datetime, result: PurgeRe
         spark.sql(statement)
     files: set[str] = set()
     for complaint_id in ids:
-        matched = spark.sql(SPARK_MATCHED_SQL, args=[complaint_id, quarantine_pattern(complaint_id)])
-        matched.createOrReplaceTempView("purge_matched")
-        lines = spark.sql("SELECT layer, source_file FROM purge_matched").toArrow().to_pylist()
+        # the complaint's lines, fetched once (a handful): counted, then tombstoned
+        matched = spark.sql(SPARK_MATCHED_SQL, args=[complaint_id, quarantine_pattern(complaint_id)]).toArrow()
+        lines = matched.to_pylist()
         result.n_raw_lines += sum(line["layer"] == "raw" for line in lines)
         result.n_quarantined_lines += sum(line["layer"] == "quarantine" for line in lines)
         files.update(line["source_file"] for line in lines)
+        if not lines:
+            continue
+        spark.createDataFrame(matched).createOrReplaceTempView("purge_matched")
         # a line tombstoned by an interrupted purge keeps its one tombstone
         spark.sql(
             "INSERT INTO audit.purged_lines"
