@@ -31,6 +31,20 @@ ORDER BY rank, platform
 """
 COMPLAINT_HEADERS = ("排名", "平台名称", "有效投诉量")
 
+CFPB_RATINGS = "marts.cfpb_company_ratings"
+# The companies with the most complaints received in the period, most first.
+CFPB_BOARD_SQL = f"""
+SELECT rank() OVER (ORDER BY n_complaints DESC) AS rank, company, n_complaints,
+       printf('%.1f%%', response_rate * 100), printf('%.1f%%', timely_rate * 100),
+       printf('%.1f%%', relief_rate * 100),
+       coalesce(printf('%.1f%%', dispute_rate * 100), '-')
+FROM {CFPB_RATINGS}
+WHERE period_key = $period
+ORDER BY n_complaints DESC, company
+LIMIT $top
+"""
+CFPB_HEADERS = ("rank", "company", "complaints", "responded", "timely", "relief", "disputed")
+
 
 @functools.lru_cache(maxsize=4096)  # a column repeats its values (statuses, platforms)
 def display_width(text: str) -> int:
@@ -66,9 +80,23 @@ def _looks_numeric(text: str) -> bool:
     return text.rstrip("%").replace(".", "", 1).isdigit()
 
 
-def latest_year(con: duckdb.DuckDBPyConnection) -> str | None:
-    rows = con.execute("SELECT max(period_key) FROM marts.platform_ratings WHERE period_type = 'year'").fetchall()
+def latest_year(con: duckdb.DuckDBPyConnection, ratings: str = "marts.platform_ratings") -> str | None:
+    rows = con.execute(f"SELECT max(period_key) FROM {ratings} WHERE period_type = 'year'").fetchall()
     return rows[0][0]
+
+
+def render_cfpb_board(serving_db: Path, period: str | None, top: int) -> str:
+    """The CFPB companies with the most complaints in a period (docs block
+    `cfpb_rating_method`); raises NoRatings for a period without ratings."""
+    with duckdb.connect(str(serving_db), read_only=True) as con:
+        period = period or latest_year(con, CFPB_RATINGS)
+        require_rated_period(con, period or "", CFPB_RATINGS)
+        ((n_companies,),) = con.execute(
+            f"SELECT count(*) FROM {CFPB_RATINGS} WHERE period_key = $period", {"period": period}
+        ).fetchall()
+        rows = con.execute(CFPB_BOARD_SQL, {"period": period, "top": top or n_companies}).fetchall()
+    shown = f"top {len(rows)} of {n_companies} companies" if len(rows) < n_companies else f"{n_companies} companies"
+    return f"{period} CFPB companies by complaints ({shown})\n{format_table(CFPB_HEADERS, rows)}"
 
 
 def render_board(serving_db: Path, kind: str, domain: str, period: str | None) -> str:

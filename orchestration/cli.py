@@ -38,8 +38,17 @@ FAILED_STEP_EXIT = {
 
 # The complaint board over every domain.
 OVERALL = "总榜"
+# The domain `tousu board` shows when none is named.
+DEFAULT_DOMAIN = "金融科技"
 # `report --domain all`: one report per domain.
 ALL_DOMAINS = "all"
+
+
+def non_negative_int(text: str) -> int:
+    """argparse type: a whole number >= 0."""
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 0")
+    return int(text)
 
 
 class CliError(Exception):
@@ -241,21 +250,37 @@ def _cmd_purge(args: argparse.Namespace) -> int:
 
 def _board_text(data_dir: DataDir, kind: str, domain: str, period: str | None) -> str:
     from orchestration.boards import render_board
+
+    return _served(data_dir, lambda serving_db: render_board(serving_db, kind, domain, period))
+
+
+def _served(data_dir: DataDir, render):
+    """`render(serving_db)`, a period without ratings being a usage error."""
     from orchestration.periods import NoRatings
 
     serving_db = data_dir.serving / "warehouse.duckdb"
     _built(data_dir, serving_db)
     try:
-        return render_board(serving_db, kind, domain, period)
+        return render(serving_db)
     except NoRatings as error:
         raise CliError(str(error), EXIT_USAGE) from None
 
 
 def _cmd_board(args: argparse.Namespace) -> int:
-    kind = args.kind or ("complaint" if args.domain == OVERALL else "rating")
-    if args.domain == OVERALL and kind == "rating":
+    if args.source == "cfpb":
+        if args.domain or args.kind:
+            raise CliError(
+                "--domain and --kind are the 电诉宝 boards'; the CFPB board takes --period and --top", EXIT_USAGE
+            )
+        from orchestration.boards import render_cfpb_board
+
+        print(_served(DataDir.from_env(), lambda serving_db: render_cfpb_board(serving_db, args.period, args.top)))
+        return EXIT_OK
+    domain = args.domain or DEFAULT_DOMAIN
+    kind = args.kind or ("complaint" if domain == OVERALL else "rating")
+    if domain == OVERALL and kind == "rating":
         raise CliError(f"{OVERALL} has only the complaint board: use --kind complaint (or no --kind)", EXIT_USAGE)
-    print(_board_text(DataDir.from_env(), kind, args.domain, args.period))
+    print(_board_text(DataDir.from_env(), kind, domain, args.period))
     return EXIT_OK
 
 
@@ -472,19 +497,30 @@ def parser() -> argparse.ArgumentParser:
     purge.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     purge.set_defaults(func=_cmd_purge)
 
-    board = commands.add_parser("board", help="print a rating or complaint board")
+    board = commands.add_parser("board", help="print a rating or complaint board, or the CFPB company board")
+    board.add_argument(
+        "--source",
+        choices=("tousu", "cfpb"),
+        default="tousu",
+        help="tousu: the 电诉宝 boards of complaint dumps (default); cfpb: CFPB companies by complaints",
+    )
     board.add_argument(
         "--domain",
-        default="金融科技",
         choices=(*domain_names, OVERALL),
         metavar="DOMAIN",
-        help=f"one of {' '.join(domain_names)}, or {OVERALL} (all platforms: the complaint board only) (default 金融科技)",
+        help=f"one of {' '.join(domain_names)}, or {OVERALL} (all platforms: the complaint board only) (default {DEFAULT_DOMAIN})",
     )
     board.add_argument("--period", type=period_key, help=f"period key: {PERIOD_KEY_FORMS} (default: the latest year)")
     board.add_argument(
         "--kind",
         choices=("rating", "complaint"),
         help=f"rating board or complaint board (default: rating; complaint for {OVERALL})",
+    )
+    board.add_argument(
+        "--top",
+        type=non_negative_int,
+        default=20,
+        help="--source cfpb: how many companies, most complaints first (default 20; 0 for all)",
     )
     board.set_defaults(func=_cmd_board)
 
@@ -496,7 +532,7 @@ def parser() -> argparse.ArgumentParser:
     which.add_argument("--period", type=period_key, help=f"the period to report: {PERIOD_KEY_FORMS}")
     report.add_argument(
         "--domain",
-        default="金融科技",
+        default=DEFAULT_DOMAIN,
         choices=(*domain_names, ALL_DOMAINS),
         metavar="DOMAIN",
         help=f"one of {' '.join(domain_names)}, or {ALL_DOMAINS} for one report per domain "

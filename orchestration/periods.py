@@ -29,16 +29,17 @@ class NoRatings(LookupError):
     """A well-formed period (or year) that has no ratings."""
 
 
-def require_rated_period(con: duckdb.DuckDBPyConnection, period: str) -> None:
-    """Stop with the years that have ratings when `period` has none."""
+def require_rated_period(con: duckdb.DuckDBPyConnection, period: str, ratings: str = "marts.platform_ratings") -> None:
+    """Stop with the years that have ratings when `period` has none in `ratings`
+    (marts.platform_ratings, or marts.cfpb_company_ratings)."""
     ((found,),) = con.execute(
-        "SELECT count(*) > 0 FROM marts.platform_ratings WHERE period_key = $period", {"period": period}
+        f"SELECT count(*) > 0 FROM {ratings} WHERE period_key = $period", {"period": period}
     ).fetchall()
     if not found:
         years = [
             row[0]
             for row in con.execute(
-                "SELECT DISTINCT period_key FROM marts.platform_ratings WHERE period_type = 'year' ORDER BY 1"
+                f"SELECT DISTINCT period_key FROM {ratings} WHERE period_type = 'year' ORDER BY 1"
             ).fetchall()
         ]
         raise NoRatings(f"no ratings for period {period}; years with ratings: {', '.join(years) or 'none'}")

@@ -51,3 +51,8 @@ def rating_grades() -> tuple[tuple[str, str], ...]:
 def sql_list(values: tuple[str, ...]) -> str:
     """A SQL IN list of string literals (the values are the seeds' own)."""
     return "(" + ", ".join("'" + value.replace("'", "''") + "'" for value in values) + ")"
+
+
+def cfpb_company_responses() -> tuple[str, ...]:
+    """Every value of a CFPB record's `Company response to consumer`."""
+    return tuple(row["company_response"] for row in _rows("cfpb_company_responses"))

@@ -141,3 +141,17 @@
     select * from {{ relation }}
     unpivot ({{ value_column }} for {{ name_column }} in ({{ columns | join(', ') }}))
 {%- endmacro %}
+
+{#- A CFPB export's date: `2019-09-24` (the export) or `9/24/2019` (older
+    exports); NULL for anything else. -#}
+{% macro cfpb_date(text) -%}
+    {{ return(adapter.dispatch('cfpb_date', 'tousu')(text)) }}
+{%- endmacro %}
+
+{% macro default__cfpb_date(text) -%}
+    try_strptime(tousu_trim({{ text }}), ['%Y-%m-%d', '%m/%d/%Y'])::date
+{%- endmacro %}
+
+{% macro spark__cfpb_date(text) -%}
+    coalesce(try_to_date(tousu_trim({{ text }}), 'yyyy-MM-dd'), try_to_date(tousu_trim({{ text }}), 'M/d/yyyy'))
+{%- endmacro %}

@@ -14,7 +14,7 @@ files as (
 
 ),
 
--- Rows each file left, by layer: raw (complaints or registry) or quarantine,
+-- Rows each file left, by layer: raw (complaints, registry or CFPB) or quarantine,
 -- and the purged lines of each layer.
 landed_rows as (
 
@@ -30,6 +30,13 @@ landed_rows as (
         'raw' as layer,
         count(*) as n_rows
     from {{ source('tousu', 'platforms') }}
+    group by all
+    union all
+    select
+        source_file,
+        'raw' as layer,
+        count(*) as n_rows
+    from {{ source('cfpb', 'cfpb_complaints') }}
     group by all
     union all
     select

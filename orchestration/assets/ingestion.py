@@ -17,6 +17,7 @@ from orchestration.assets.keys import (
     AUDIT_QUARANTINE,
     INGESTION_GROUP,
     LANDING_FILES,
+    RAW_CFPB_COMPLAINTS,
     RAW_COMPLAINTS,
     RAW_PLATFORMS,
 )
@@ -29,8 +30,8 @@ from orchestration.warehouse.connection import connect
 # tousu; the landing sensor records what it sees there as observations.
 landing_files = dg.AssetSpec(
     LANDING_FILES,
-    description="Complaint dumps (complaints-*.jsonl[.gz]) and registries (platforms-*.csv) in "
-    "$TOUSU_DATA_DIR/landing/, as the platforms deliver them. tousu never changes them.",
+    description="Complaint dumps (complaints-*.jsonl[.gz]), registries (platforms-*.csv) and CFPB "
+    "exports (cfpb-*.csv[.gz], cfpb-*.zip) in $TOUSU_DATA_DIR/landing/, as delivered. tousu never changes them.",
     group_name=INGESTION_GROUP,
     kinds={"file"},
 )
@@ -45,7 +46,7 @@ purged_lines = dg.AssetSpec(
     group_name=INGESTION_GROUP,
     kinds=WAREHOUSE_KINDS,
 )
-INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
+INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, RAW_CFPB_COMPLAINTS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
 
 # Freshness as the dbt sources declare it (one definition, in the sources YAML).
 FRESHNESS_POLICIES = [policy for policy in freshness_policies() if policy.asset_key in INGESTION_KEYS]
@@ -125,6 +126,7 @@ def _files_table(report: IngestionReport) -> dg.TableMetadataValue:
 INGESTION_OUTPUTS = {
     RAW_COMPLAINTS: "Loaded lines of complaint dumps (raw.complaints).",
     RAW_PLATFORMS: "Loaded lines of platform registries (raw.platforms).",
+    RAW_CFPB_COMPLAINTS: "Loaded records of CFPB exports (raw.cfpb_complaints).",
     AUDIT_INGESTED_FILES: "One row per landing file with its line counts.",
     AUDIT_QUARANTINE: "Every line not loaded, with file, line and reason.",
 }
@@ -135,7 +137,7 @@ def _ledger_and_checks(con, paths) -> list[dg.AssetCheckResult]:
     sensor), and the sources' freshness."""
     ledger.write(paths.ledger_snapshot, ledger.read(con))
     now = dt.datetime.now(dt.UTC)
-    return [check_freshness(con, policy, now) for policy in FRESHNESS_POLICIES]
+    return check_freshness(con, FRESHNESS_POLICIES, now)
 
 
 @dg.multi_asset(

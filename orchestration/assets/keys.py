@@ -13,6 +13,7 @@ SERVING_GROUP = "serving"
 LANDING_FILES = dg.AssetKey(["landing", "files"])
 RAW_COMPLAINTS = dg.AssetKey(["raw", "complaints"])
 RAW_PLATFORMS = dg.AssetKey(["raw", "platforms"])
+RAW_CFPB_COMPLAINTS = dg.AssetKey(["raw", "cfpb_complaints"])
 AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
 AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
 AUDIT_PURGED_LINES = dg.AssetKey(["audit", "purged_lines"])

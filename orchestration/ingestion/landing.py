@@ -13,6 +13,7 @@ from pathlib import Path
 class FileKind(enum.StrEnum):
     COMPLAINTS = "complaints"
     PLATFORMS = "platforms"
+    CFPB = "cfpb"
 
 
 # SPEC section 3: the only names the pipeline reads. Anything else is reported
@@ -20,6 +21,9 @@ class FileKind(enum.StrEnum):
 PATTERNS: dict[FileKind, tuple[str, ...]] = {
     FileKind.COMPLAINTS: ("complaints-*.jsonl", "complaints-*.jsonl.gz"),
     FileKind.PLATFORMS: ("platforms-*.csv",),
+    # CFPB Consumer Complaint Database exports; a zip holds one CSV (the
+    # official complaints.csv.zip, renamed).
+    FileKind.CFPB: ("cfpb-*.csv", "cfpb-*.csv.gz", "cfpb-*.zip"),
 }
 
 
@@ -92,7 +96,11 @@ def scan(landing_dir: Path) -> LandingScan:
         name = printable_name(path.name)
         if kind is None:
             ignored.append(
-                IgnoredFile(name, "name matches no landing pattern (complaints-*.jsonl[.gz], platforms-*.csv)")
+                IgnoredFile(
+                    name,
+                    "name matches no landing pattern"
+                    " (complaints-*.jsonl[.gz], platforms-*.csv, cfpb-*.csv[.gz], cfpb-*.zip)",
+                )
             )
         elif path.is_symlink():
             # A symlink could point outside the landing zone: never followed.

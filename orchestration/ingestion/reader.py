@@ -14,6 +14,7 @@ import hashlib
 import io
 import os
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,14 +121,18 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES, tally: ByteTally | N
     newline is not. Raises OSError/EOFError for an unreadable or truncated file
     (an empty `.gz` file is no gzip stream: truncated too), FileChanged when the
     file changed while it was read. `tally`, when given, is filled with the
-    sha256 and size of exactly the bytes read (compressed ones for `.gz`).
+    sha256 and size of exactly the bytes read (compressed ones for `.gz` and
+    `.zip`). A `.zip` must hold exactly one `.csv` member, which is read.
     """
     tally = tally if tally is not None else ByteTally()
     with path.open("rb") as raw_file:
         before = _signature(os.fstat(raw_file.fileno()))
         buffered = io.BufferedReader(_TallyingReader(raw_file, tally), 1 << 20)
-        handle: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb") if path.name.endswith(".gz") else buffered
-        yield from _split_lines(handle, chunk_bytes)
+        if path.name.endswith(".zip"):
+            yield from _zip_member_lines(raw_file, buffered, chunk_bytes)
+        else:
+            handle: BinaryIO = gzip.GzipFile(fileobj=buffered, mode="rb") if path.name.endswith(".gz") else buffered
+            yield from _split_lines(handle, chunk_bytes)
         while buffered.read(1 << 20):  # bytes gzip left unread count too
             pass
         if path.name.endswith(".gz") and tally.n_bytes == 0:
@@ -137,6 +142,27 @@ def read_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES, tally: ByteTally | N
         raise FileChanged(
             f"changed while it was being read ({before[0]:,} bytes before, {tally.n_bytes:,} read, {after[0]:,} after)"
         )
+
+
+def _zip_member_lines(raw_file: BinaryIO, tallying: BinaryIO, chunk_bytes: int) -> Iterator[LineChunk]:
+    """The lines of a zip's one CSV member. A zip is read from its end (the
+    central directory), so the whole file is tallied first, in one pass,
+    then opened again for the member."""
+    while tallying.read(1 << 20):
+        pass
+    raw_file.seek(0)
+    try:
+        archive = zipfile.ZipFile(raw_file)
+        members = [m for m in archive.infolist() if not m.is_dir()]
+        csvs = [m for m in members if m.filename.lower().endswith(".csv")]
+        if len(csvs) != 1 or len(members) != 1:
+            names = ", ".join(m.filename for m in members) or "nothing"
+            raise OSError(f"a zip must hold exactly one .csv file; this one holds {names}")
+        with archive.open(csvs[0]) as member:
+            yield from _split_lines(member, chunk_bytes)
+        raw_file.seek(0, os.SEEK_END)  # every byte is tallied already
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError) as error:
+        raise OSError(f"not a readable zip file: {error}") from None
 
 
 def read_bytes(path: Path, tally: ByteTally) -> bytes:

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 
 from orchestration.failpoints import failpoint
-from orchestration.ingestion import complaints, registry
+from orchestration.ingestion import cfpb, complaints, registry
 from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, LandingScan, printable_name, scan
 from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_bytes, read_chunks
 from orchestration.ingestion.schema import DDL
@@ -104,6 +104,10 @@ def ingest_landing(
     for landing_file, outcome in pending:
         if landing_file.kind is FileKind.PLATFORMS:
             _load_registry(con, landing_file, ingested_at, outcome, contents)
+            step_done(1)
+    for landing_file, outcome in pending:
+        if landing_file.kind is FileKind.CFPB:
+            _stream_file(con, landing_file, outcome, ingested_at, contents, _cfpb_writer(con, ingested_at))
             step_done(1)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
     batches = list(_batches(complaint_files))
@@ -412,15 +416,29 @@ class _DuplicateContent(Exception):
 def _stream_large_file(
     con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen
 ) -> None:
-    """One transaction for the whole file; its hash is known at its end, so a
-    duplicate found then is rolled back and recorded as a duplicate."""
-    tally = ByteTally()
-
-    def work() -> None:
+    def write(tally: ByteTally) -> None:
         for chunk in read_chunks(landing_file.path, tally=tally):
             _classify_complaint_lines(
                 con, chunk.to_arrow(landing_file.name), ingested_at, {outcome.source_file: outcome}
             )
+
+    _stream_file(con, landing_file, outcome, ingested_at, contents, lambda _file, _outcome, tally: write(tally))
+
+
+# Writes one landed file's rows and quarantine, reading it through a tally.
+FileWriter = Callable[[LandingFile, FileOutcome, ByteTally], None]
+
+
+def _stream_file(
+    con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen, write: FileWriter
+) -> None:
+    """One transaction for the whole file, streamed through `write`; its hash
+    is known at its end, so a duplicate found then is rolled back and
+    recorded as a duplicate."""
+    tally = ByteTally()
+
+    def work() -> None:
+        write(landing_file, outcome, tally)
         outcome.sha256 = tally.sha256
         if contents.would_duplicate(outcome):
             raise _DuplicateContent
@@ -432,8 +450,28 @@ def _stream_large_file(
         contents.is_duplicate(outcome)
     except FileChanged as error:
         _postponed(outcome, error)
+    except cfpb.CfpbFileError as error:
+        _failed(outcome, f"not a readable CFPB export: {error}")
     except (OSError, EOFError) as error:
         _failed(outcome, f"cannot read: {error}")
+
+
+def _cfpb_writer(con, ingested_at) -> FileWriter:
+    """Streams a CFPB export's records (orchestration/ingestion/cfpb.py)."""
+
+    def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
+        header, tables = cfpb.records(read_chunks(landing_file.path, tally=tally), landing_file.name)
+        if header.ignored:
+            outcome.notes.append(f"ignored unknown column(s): {', '.join(header.ignored)}")
+        sql = cfpb.classify_sql(header)
+        params = cfpb.classify_params(complaints.plausible_range_params(ingested_at))
+        for table in tables:
+            con.register("cfpb_records", table)
+            con.execute(sql, params)
+            con.unregister("cfpb_records")
+            _move_classified(con, cfpb.INSERT_LOADED_SQL, "record", ingested_at, {outcome.source_file: outcome})
+
+    return write
 
 
 def _classify_complaint_lines(con, lines: pa.Table, ingested_at, outcomes: dict[str, FileOutcome]) -> None:

@@ -10,9 +10,11 @@ import datetime as dt
 
 import pyarrow as pa
 
-from orchestration.ingestion import complaints, registry
+from orchestration.ingestion import cfpb, complaints, registry
 
-DDL = """
+_CFPB_COLUMNS = ",\n".join(f"    {name:<30}  VARCHAR" for name in cfpb.COLUMNS)
+
+DDL = f"""
 CREATE SCHEMA IF NOT EXISTS raw;
 CREATE SCHEMA IF NOT EXISTS audit;
 
@@ -47,6 +49,16 @@ CREATE TABLE IF NOT EXISTS raw.platforms (
     offboarded_at        VARCHAR,
     after_sales_contact  VARCHAR,
     ingested_at          TIMESTAMPTZ NOT NULL
+);
+
+-- CFPB export records as landed (each value unquoted, untrimmed); line_no is
+-- the physical line the record starts on. complaint_id is null for records of
+-- the legacy export that has no Complaint ID column.
+CREATE TABLE IF NOT EXISTS raw.cfpb_complaints (
+    source_file     VARCHAR NOT NULL,
+    line_no         BIGINT NOT NULL,
+{_CFPB_COLUMNS},
+    ingested_at     TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS audit.quarantine (
@@ -108,6 +120,15 @@ SPARK_TABLES = {
             ("source_file", "STRING"),
             ("line_no", "BIGINT"),
             *((name, "STRING") for name in registry.COLUMNS),
+            ("ingested_at", _TIMESTAMP),
+        ],
+        "ingested_at",
+    ),
+    "raw.cfpb_complaints": (
+        [
+            ("source_file", "STRING"),
+            ("line_no", "BIGINT"),
+            *((name, "STRING") for name in cfpb.COLUMNS),
             ("ingested_at", _TIMESTAMP),
         ],
         "ingested_at",

@@ -59,10 +59,10 @@ def test_freshness_is_read_from_the_dbt_sources():
     assert (policy.warn_after, policy.error_after) == (dt.timedelta(days=2), dt.timedelta(hours=12))
 
 
-def test_the_project_declares_complaint_freshness_only():
+def test_the_project_declares_freshness_of_the_complaint_sources():
     from orchestration.assets.ingestion_checks import freshness_policies
 
-    assert [p.table for p in freshness_policies()] == ["raw.complaints"]
+    assert [p.table for p in freshness_policies()] == ["raw.cfpb_complaints", "raw.complaints"]
 
 
 def test_fresh_stale_and_outage():
@@ -75,6 +75,9 @@ def test_fresh_stale_and_outage():
     assert not outage.passed and outage.severity == dg.AssetCheckSeverity.ERROR
     empty = judge_freshness(POLICY, None, NOW)
     assert not empty.passed and empty.severity == dg.AssetCheckSeverity.ERROR
+    # a warehouse of CFPB exports only: the dumps' source is not in use
+    unused = judge_freshness(POLICY, None, NOW, source_in_use=False)
+    assert unused.passed and "not in use" in unused.metadata["newest_row"].value
 
 
 def test_a_month_partition_publishes_periods_ending_in_that_month():

@@ -1,16 +1,33 @@
--- Every period of every year that has complaints: the year, both halves, four
--- quarters and twelve months, with key, label and dates (SPEC section 4).
+-- Every period of every year that has complaints (of any source): the year,
+-- both halves, four quarters and twelve months, with key, label and dates
+-- (SPEC section 4).
 -- report_order is the order of the reference report's tables (全年, 第四季度,
 -- 12月, 11月, 10月, 第三季度 … 1月).
 
 with
 
-bounds as (
+complaint_years as (
 
     select
         min(year(submitted_at)) as first_year,
         max(year(submitted_at)) as last_year
     from {{ ref('int_complaints__current_state') }}
+
+    union all
+
+    select
+        min(year(received_date)) as first_year,
+        max(year(received_date)) as last_year
+    from {{ ref('int_cfpb_complaints__current_state') }}
+
+),
+
+bounds as (
+
+    select
+        min(first_year) as first_year,
+        max(last_year) as last_year
+    from complaint_years
 
 ),
 
