@@ -11,6 +11,7 @@ def test_definitions_load_with_the_whole_asset_graph():
     assert {
         "raw/complaints",
         "raw/platforms",
+        "raw/cfpb_complaints",
         "audit/ingested_files",
         "audit/quarantine",
         "marts/platform_ratings",
@@ -33,6 +34,7 @@ ASSETS_BY_GROUP = {
         "landing/files",
         "raw/complaints",
         "raw/platforms",
+        "raw/cfpb_complaints",
         "audit/ingested_files",
         "audit/quarantine",
         "audit/purged_lines",
@@ -44,17 +46,20 @@ ASSETS_BY_GROUP = {
         "reference/reply_authors",
         "reference/province_aliases",
         "reference/compound_surnames",
+        "reference/cfpb_company_responses",
     },
     "staging": {
         "staging/stg_tousu__complaint_lines",
         "staging/stg_tousu__complaints",
         "staging/stg_tousu__platform_registry",
+        "staging/stg_cfpb__complaints",
         "staging/stg_audit__ingested_files",
     },
     "intermediate": {
         "intermediate/int_complaints__current_state",
         "intermediate/int_complaint_replies",
         "intermediate/int_platforms__current_registry",
+        "intermediate/int_cfpb_complaints__current_state",
     },
     "snapshots": {"snapshots/platform_registry_snapshot"},
     "core": {
@@ -66,6 +71,8 @@ ASSETS_BY_GROUP = {
         "core/dim_platforms",
         "core/dim_periods",
         "core/dim_period_months",
+        "core/fct_cfpb_complaints",
+        "core/fct_all_complaints",
     },
     "ratings": {
         "marts/platform_ratings",
@@ -73,8 +80,9 @@ ASSETS_BY_GROUP = {
         "marts/complaint_board",
         "marts/platform_annual_summary",
         "marts/typical_cases",
+        "marts/cfpb_company_ratings",
     },
-    "distributions": {"marts/platform_distribution", "marts/domain_distribution"},
+    "distributions": {"marts/platform_distribution", "marts/domain_distribution", "marts/cfpb_distribution"},
     "publication": {"marts/published_ratings"},
     "serving": {"serving/marts"},
 }

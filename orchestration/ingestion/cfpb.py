@@ -348,6 +348,22 @@ def classify_params(plausible: dict) -> dict:
     return {"record_pattern": RECORD_PATTERN, "field_pattern": FIELD_PATTERN, **plausible}
 
 
+def classify_file(con, chunks: Iterator[LineChunk], source_file: str, plausible: dict, notes: list[str]) -> Iterator[None]:
+    """Classify a CFPB export's records into temp table `classified`, some at a
+    time: yields each time `classified` holds the next of them (both engines
+    move them on from there). `plausible` is the plausible date range of
+    complaints.plausible_range_params; an ignored column is noted in `notes`."""
+    header, tables = records(chunks, source_file)
+    if header.ignored:
+        notes.append(f"ignored unknown column(s): {', '.join(header.ignored)}")
+    sql, params = classify_sql(header), classify_params(plausible)
+    for table in tables:
+        con.register("cfpb_records", table)
+        con.execute(sql, params)
+        con.unregister("cfpb_records")
+        yield
+
+
 # The loaded records of temp table `classified`, as raw.cfpb_complaints' rows.
 LOADED_SQL = f"""
 SELECT source_file, line_no, {", ".join(COLUMNS)}, $ingested_at AS ingested_at

@@ -460,15 +460,9 @@ def _cfpb_writer(con, ingested_at) -> FileWriter:
     """Streams a CFPB export's records (orchestration/ingestion/cfpb.py)."""
 
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
-        header, tables = cfpb.records(read_chunks(landing_file.path, tally=tally), landing_file.name)
-        if header.ignored:
-            outcome.notes.append(f"ignored unknown column(s): {', '.join(header.ignored)}")
-        sql = cfpb.classify_sql(header)
-        params = cfpb.classify_params(complaints.plausible_range_params(ingested_at))
-        for table in tables:
-            con.register("cfpb_records", table)
-            con.execute(sql, params)
-            con.unregister("cfpb_records")
+        chunks = read_chunks(landing_file.path, tally=tally)
+        plausible = complaints.plausible_range_params(ingested_at)
+        for _ in cfpb.classify_file(con, chunks, landing_file.name, plausible, outcome.notes):
             _move_classified(con, cfpb.INSERT_LOADED_SQL, "record", ingested_at, {outcome.source_file: outcome})
 
     return write

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from orchestration.failpoints import failpoint
-from orchestration.ingestion import complaints, registry
+from orchestration.ingestion import cfpb, complaints, registry
 from orchestration.ingestion.landing import FileKind, scan
 from orchestration.ingestion.run import (
     BATCH_BYTES,
@@ -60,7 +60,8 @@ STAGED = "audit.ingestion_staged"
 # file (record 'hash'), in one schema.
 _RAW_COLUMNS = [name for name, _ in SPARK_TABLES["raw.complaints"][0][2:-1]]
 _REGISTRY_COLUMNS = [name for name, _ in SPARK_TABLES["raw.platforms"][0][2:-1]]
-_TEXT_COLUMNS = list(dict.fromkeys([*_RAW_COLUMNS, *_REGISTRY_COLUMNS, "reason", "raw_line"]))
+_CFPB_COLUMNS = [name for name, _ in SPARK_TABLES["raw.cfpb_complaints"][0][2:-1]]
+_TEXT_COLUMNS = list(dict.fromkeys([*_RAW_COLUMNS, *_REGISTRY_COLUMNS, *_CFPB_COLUMNS, "reason", "raw_line"]))
 _SUMMARY_COLUMNS = {
     "outcome": pa.string(),  # read | failed | postponed
     "error": pa.string(),
@@ -74,7 +75,7 @@ _SUMMARY_COLUMNS = {
 }
 TASK_SCHEMA = pa.schema(
     [
-        ("record", pa.string()),  # complaint | platform | quarantine | piece | hash
+        ("record", pa.string()),  # complaint | platform | cfpb | quarantine | piece | hash
         ("source_file", pa.string()),
         ("piece", pa.int64()),  # which piece of the file (line numbers count from its start)
         ("line_no", pa.int64()),
@@ -207,7 +208,8 @@ def plan_pieces(pending, limit: int | None = None) -> list[Piece]:
             "mtime_ns": outcome.mtime_ns,
         }
         size = outcome.size_bytes
-        cuttable = landing_file.kind is not FileKind.PLATFORMS and not landing_file.name.endswith(".gz")
+        # only a dump's lines stand alone: a CFPB record may span lines
+        cuttable = landing_file.kind is FileKind.COMPLAINTS and not landing_file.name.endswith(".gz")
         if cuttable and size > limit:
             if filled:
                 task, filled = task + 1, 0
@@ -268,6 +270,9 @@ def classify_piece(piece: Piece, plausible: dict) -> Iterator[pa.RecordBatch]:
                 con.register("registry_rows", rows)
                 con.execute(registry.CLASSIFY_SQL, {"n_columns": n_columns, "source_file": piece.source_file})
                 yield from _classified(con, piece, "platform", registry.LOADED_SQL, "raw_line", counts, reasons)
+            elif piece.kind == FileKind.CFPB.value:
+                for _ in cfpb.classify_file(con, read_chunks(path, tally=tally), piece.source_file, plausible, notes):
+                    yield from _classified(con, piece, "cfpb", cfpb.LOADED_SQL, "record", counts, reasons)
             else:
                 chunks = (
                     read_chunks(path, tally=tally) if whole else read_range(path, piece.start, piece.end, signature)
@@ -282,6 +287,8 @@ def classify_piece(piece: Piece, plausible: dict) -> Iterator[pa.RecordBatch]:
             summary |= {"outcome": "postponed", "error": str(error)}
         except registry.RegistryFileError as error:
             summary |= {"outcome": "failed", "error": f"not a readable registry: {error}"}
+        except cfpb.CfpbFileError as error:
+            summary |= {"outcome": "failed", "error": f"not a readable CFPB export: {error}"}
         except (OSError, EOFError) as error:
             summary |= {"outcome": "failed", "error": f"cannot read: {error}"}
     summary |= {
@@ -397,6 +404,7 @@ def _move_staged(spark: SparkSession, loaded: list[FileOutcome], ingested_at: dt
     for table, record in (
         ("raw.complaints", "complaint"),
         ("raw.platforms", "platform"),
+        ("raw.cfpb_complaints", "cfpb"),
         ("audit.quarantine", "quarantine"),
     ):
         columns = [name for name, _ in SPARK_TABLES[table][0][:-1]]
