@@ -348,7 +348,9 @@ def classify_params(plausible: dict) -> dict:
     return {"record_pattern": RECORD_PATTERN, "field_pattern": FIELD_PATTERN, **plausible}
 
 
-def classify_file(con, chunks: Iterator[LineChunk], source_file: str, plausible: dict, notes: list[str]) -> Iterator[None]:
+def classify_file(
+    con, chunks: Iterator[LineChunk], source_file: str, plausible: dict, notes: list[str]
+) -> Iterator[None]:
     """Classify a CFPB export's records into temp table `classified`, some at a
     time: yields each time `classified` holds the next of them (both engines
     move them on from there). `plausible` is the plausible date range of

@@ -165,9 +165,16 @@ def test_each_reason(tmp_path, line, reason):
 
 def test_blank_lines_count_as_blank_and_later_lines_keep_their_numbers(tmp_path):
     narrative = "line one\nline two\r\nline three"
-    text = HEADER + "\r\n" + record(Complaint_ID="1") + "\r\n\r\n" + record(
-        Complaint_ID="2", **{"Consumer complaint narrative": narrative}
-    ) + "\r\n" + record(Complaint_ID="3") + "\r\n"
+    text = (
+        HEADER
+        + "\r\n"
+        + record(Complaint_ID="1")
+        + "\r\n\r\n"
+        + record(Complaint_ID="2", **{"Consumer complaint narrative": narrative})
+        + "\r\n"
+        + record(Complaint_ID="3")
+        + "\r\n"
+    )
     rows = classify(write(tmp_path, text), chunk_bytes=64)
     assert [(r["line_no"], r["is_blank"], r["complaint_id"]) for r in rows] == [
         (2, False, "1"),
@@ -189,7 +196,11 @@ def test_header_by_name_in_any_order_and_snake_case(tmp_path):
     notes: list[str] = []
     with duckdb.connect() as con:
         sql_functions.register(con)
-        list(cfpb.classify_file(con, read_chunks(write(tmp_path, text)), "x", complaints.plausible_range_params(NOW), notes))
+        list(
+            cfpb.classify_file(
+                con, read_chunks(write(tmp_path, text)), "x", complaints.plausible_range_params(NOW), notes
+            )
+        )
     assert notes == ["ignored unknown column(s): whatever"]
 
 
