@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -13,6 +14,7 @@ from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).parent))  # spec_oracle, foreign_landing
 
+from cfpb_landing import write_cfpb_landing  # noqa: E402
 from foreign_landing import write_foreign_landing  # noqa: E402
 
 from orchestration.cli import main as tousu  # noqa: E402
@@ -60,24 +62,37 @@ def rows_but_ingestion_times(warehouse: Path, table: str, columns: list[str]) ->
     return query(warehouse, f"SELECT {kept} FROM {table} ORDER BY ALL")
 
 
-@pytest.fixture(scope="session")
-def foreign_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DataDir:
-    """The foreign landing zone (tests/foreign_landing.py, every batch at once)
-    after one `tousu build`, made once per test session: the xdist workers
-    share it under a file lock. Tests only read it; a test that changes a
-    warehouse changes a copy (`copy_data_dir`), which costs far less than a build."""
+def _shared_build(
+    tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, write_landing: Callable[[Path], object]
+) -> DataDir:
+    """A landing zone after one `tousu build`, made once per test session: the
+    xdist workers share it under a file lock. Tests only read it; a test that
+    changes a warehouse changes a copy (`copy_data_dir`), which costs far less
+    than a build."""
     shared = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         shared = shared.parent  # the directory every worker's basetemp is in
-    root, complete = shared / "foreign-warehouse", shared / "foreign-warehouse.complete"
-    with FileLock(str(shared / "foreign-warehouse.lock")):
+    root, complete = shared / name, shared / f"{name}.complete"
+    with FileLock(str(shared / f"{name}.lock")):
         if not complete.exists():
             shutil.rmtree(root, ignore_errors=True)
             data_dir = DataDir(root).create()
-            write_foreign_landing(data_dir.landing)
+            write_landing(data_dir.landing)
             assert run_tousu(data_dir, "build") == 0
             complete.touch()
     return DataDir(root)
+
+
+@pytest.fixture(scope="session")
+def foreign_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DataDir:
+    """The foreign landing zone (tests/foreign_landing.py, every batch at once), built."""
+    return _shared_build(tmp_path_factory, worker_id, "foreign-warehouse", write_foreign_landing)
+
+
+@pytest.fixture(scope="session")
+def cfpb_warehouse(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> DataDir:
+    """The real CFPB extracts (tests/cfpb_landing.py), built on the DuckDB engine."""
+    return _shared_build(tmp_path_factory, worker_id, "cfpb-warehouse", write_cfpb_landing)
 
 
 def copy_data_dir(source: DataDir, destination: Path) -> DataDir:
