@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from cfpb_landing import LANDED as CFPB_FILES
+from cfpb_landing import write_cfpb_landing
 from conftest import query, run_tousu
 from e2e.test_crash_safety import CRASH_POINTS, build_killed_at
 from foreign_landing import (
@@ -78,6 +80,8 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
     work = tmp_path_factory.mktemp("spark")
     source = work / "files"
     batches = write_foreign_landing(source)
+    write_cfpb_landing(source)  # the real CFPB extracts arrive with the last batch
+    batches[-1] += list(CFPB_FILES)
     data_dir = DataDir(work / "data").create()
     assert set(BATCH_CRASHES) <= set(CRASH_POINTS)
     # Small task pieces: every uncompressed dump is cut into byte ranges, as a
@@ -176,11 +180,18 @@ def _same_row(left: tuple, right: tuple) -> bool:
     )
 
 
-def test_serving_equals_the_duckdb_engines(spark_built, foreign_warehouse):
+def test_serving_equals_the_duckdb_engines(spark_built, foreign_warehouse, cfpb_warehouse):
     on_spark = _served(spark_built.data_dir.serving / "warehouse.duckdb")
     on_spark.pop("published_ratings")  # this build published; the other did not (its own test above)
-    on_duckdb = _served(foreign_warehouse.serving / "warehouse.duckdb")
-    assert sorted(on_spark) == sorted(on_duckdb) and len(on_duckdb) >= 7
+    # the DuckDB engine's builds of the same files: the dumps, and the CFPB exports
+    on_duckdb = {
+        name: tables
+        for warehouse in (foreign_warehouse, cfpb_warehouse)
+        for name, tables in _served(warehouse.serving / "warehouse.duckdb").items()
+        if name.startswith("cfpb_") == (warehouse is cfpb_warehouse)
+    }
+    on_duckdb.pop("published_ratings", None)
+    assert sorted(on_spark) == sorted(on_duckdb) and len(on_duckdb) >= 9
     for name, (columns, rows) in on_duckdb.items():
         spark_columns, spark_rows_ = on_spark[name]
         assert spark_columns == columns, name
@@ -188,19 +199,24 @@ def test_serving_equals_the_duckdb_engines(spark_built, foreign_warehouse):
         assert all(_same_row(a, b) for a, b in zip(spark_rows_, rows, strict=True)), name
 
 
-def test_every_verdict_and_the_ledger_equal_the_duckdb_engines_and_the_oracle(spark_built, foreign_warehouse):
+def test_every_verdict_and_the_ledger_equal_the_duckdb_engines_and_the_oracle(
+    spark_built, foreign_warehouse, cfpb_warehouse
+):
     verdicts = "SELECT source_file, line_no, reason, raw_line FROM audit.quarantine"
-    assert sorted(spark_rows(spark_built, verdicts)) == sorted(query(foreign_warehouse.warehouse, verdicts))
-    loaded = "SELECT source_file, line_no FROM raw.complaints UNION ALL SELECT source_file, line_no FROM raw.platforms"
-    assert sorted(spark_rows(spark_built, loaded)) == sorted(query(foreign_warehouse.warehouse, loaded))
+    loaded = (
+        "SELECT source_file, line_no FROM raw.complaints UNION ALL SELECT source_file, line_no FROM raw.platforms"
+        " UNION ALL SELECT source_file, line_no FROM raw.cfpb_complaints"
+    )
     ledger = (
         "SELECT source_file, sha256, kind, status, duplicate_of, n_lines, n_loaded, n_quarantined, n_blank"
-        " FROM audit.ingested_files ORDER BY source_file"
+        " FROM audit.ingested_files"
     )
-    assert spark_rows(spark_built, ledger) == query(foreign_warehouse.warehouse, ledger)
-    oracle = read_landing(spark_built.source)
-    got = {(f, n): r for f, n, r, _ in spark_rows(spark_built, verdicts)}
-    got.update({key: "loaded" for key in spark_rows(spark_built, loaded)})
+    for sql in (verdicts, loaded, ledger):
+        on_duckdb = query(foreign_warehouse.warehouse, sql) + query(cfpb_warehouse.warehouse, sql)
+        assert sorted(spark_rows(spark_built, sql)) == sorted(on_duckdb), sql
+    oracle = read_landing(spark_built.source)  # the dumps' and registries' rules (CFPB: tests/e2e/test_cfpb.py)
+    got = {(f, n): r for f, n, r, _ in spark_rows(spark_built, verdicts) if f not in CFPB_FILES}
+    got.update({(f, n): "loaded" for f, n in spark_rows(spark_built, loaded) if f not in CFPB_FILES})
     assert got == {key: reason for key, reason in oracle.verdicts.items() if reason != "blank"}
 
 
