@@ -77,7 +77,8 @@ def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
 
 
 def _looks_numeric(text: str) -> bool:
-    return text.rstrip("%").replace(".", "", 1).isdigit()
+    """A number, a percentage, or "-" (no value) in a column of numbers."""
+    return text == "-" or text.rstrip("%").replace(".", "", 1).isdigit()
 
 
 def latest_year(con: duckdb.DuckDBPyConnection, ratings: str = "marts.platform_ratings") -> str | None:
