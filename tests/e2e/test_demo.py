@@ -465,7 +465,8 @@ def test_audit_prints_the_ledger_and_reads_while_a_build_holds_the_warehouse(dem
     )
     assert {
         "name": "complaints-x.csv",
-        "why": "name matches no landing pattern (complaints-*.jsonl[.gz], platforms-*.csv)",
+        "why": "name matches no landing pattern"
+        " (complaints-*.jsonl[.gz], platforms-*.csv, cfpb-*.csv[.gz], cfpb-*.zip)",
     } in audit["ignored_files"]
     n_lines, n_loaded, n_quarantined, n_blank = query(
         data_dir.warehouse,
