@@ -5,12 +5,18 @@ itself. On Spark it first opens the Spark Connect session that dbt-spark's
 `session` method then finds (`SparkSession.builder.getOrCreate()` returns the
 active session) and registers on it what the metastore cannot hold: NFKC, a
 Python UDF. dbt then runs in this process, every model on that one session.
+
+`tousu-dbt --version` answers from the installed packages' metadata. dagster-dbt
+asks it before every dbt invocation, and dbt's own `--version` imports dbt and
+asks PyPI for the latest release: over 2 s of every build, and a network call
+from a warehouse that needs none.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from importlib import metadata
 
 from orchestration.engine import DBT_TARGET_ENV, DBT_TARGETS, SPARK
 from orchestration.warehouse import spark
@@ -20,7 +26,32 @@ from orchestration.warehouse import spark
 _OFFLINE = {"--version", "--help", "-h", "parse", "deps", "clean", "debug"}
 
 
+# The installed dbt adapters, as dbt's `--version` lists its plugins.
+_ADAPTERS = ("dbt-duckdb", "dbt-spark")
+
+
+def installed_versions() -> str:
+    """What `dbt --version` prints, without the check for newer releases."""
+    plugins = [
+        f"  - {name.removeprefix('dbt-')}: {metadata.version(name)}"
+        for name in _ADAPTERS
+        if _installed(name)
+    ]
+    return "\n".join(["Core:", f"  - installed: {metadata.version('dbt-core')}", "", "Plugins:", *plugins])
+
+
+def _installed(distribution: str) -> bool:
+    try:
+        metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
 def main() -> None:
+    if sys.argv[1:] == ["--version"]:
+        print(installed_versions())
+        return
     from dbt.cli.main import cli
 
     on_spark = os.environ.get(DBT_TARGET_ENV) == DBT_TARGETS[SPARK]

@@ -168,3 +168,19 @@ def test_read_commands_start_without_dagster(tmp_path, args):
         check=True,
     )
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
+
+
+def test_tousu_dbt_version_answers_without_dbt_as_dagster_dbt_reads_it():
+    """dagster-dbt runs `<dbt executable> --version` before each invocation and
+    takes the first x.y.z as dbt-core's version."""
+    import re
+    import subprocess
+    import sys
+    from importlib import metadata
+    from pathlib import Path
+
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "tousu-dbt"), "--version"], capture_output=True, text=True, check=True
+    )
+    assert re.search(r"(\d+\.\d+\.\d+)", run.stdout).group(1) == metadata.version("dbt-core")
+    assert f"duckdb: {metadata.version('dbt-duckdb')}" in run.stdout
