@@ -32,11 +32,7 @@ _ADAPTERS = ("dbt-duckdb", "dbt-spark")
 
 def installed_versions() -> str:
     """What `dbt --version` prints, without the check for newer releases."""
-    plugins = [
-        f"  - {name.removeprefix('dbt-')}: {metadata.version(name)}"
-        for name in _ADAPTERS
-        if _installed(name)
-    ]
+    plugins = [f"  - {name.removeprefix('dbt-')}: {metadata.version(name)}" for name in _ADAPTERS if _installed(name)]
     return "\n".join(["Core:", f"  - installed: {metadata.version('dbt-core')}", "", "Plugins:", *plugins])
 
 
