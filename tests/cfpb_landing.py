@@ -8,6 +8,7 @@ import csv
 import gzip
 import io
 import shutil
+import unicodedata
 import zipfile
 from collections import Counter
 from pathlib import Path
@@ -75,15 +76,17 @@ def company_year_figures(records: list[dict[str, str]], year: str) -> dict[str, 
     for record in records:
         if not record["Date received"].startswith(year):
             continue
-        counts = figures.setdefault(record["Company"].strip(), Counter())
+        # the contract's company name: NFKC-normalised and trimmed
+        company = unicodedata.normalize("NFKC", record["Company"]).strip()
+        counts = figures.setdefault(company, Counter())
         response = record["Company response to consumer"]
         disputed = record["Consumer disputed?"]
         counts.update(
             n_complaints=1,
-            n_responded=response in CLOSED,
-            n_timely=record["Timely response?"] == "Yes",
-            n_relief=response in RELIEF,
-            n_dispute_known=disputed in ("Yes", "No"),
-            n_disputed=disputed == "Yes",
+            n_responded=int(response in CLOSED),
+            n_timely=int(record["Timely response?"] == "Yes"),
+            n_relief=int(response in RELIEF),
+            n_dispute_known=int(disputed in ("Yes", "No")),
+            n_disputed=int(disputed == "Yes"),
         )
     return {company: dict(counts) for company, counts in figures.items()}

@@ -177,29 +177,27 @@ def test_the_cfpb_board_from_the_cli(cfpb_warehouse):
 
 @dataclass
 class Snapshots:
-    before: list[tuple]
-    after_later: list[tuple]
-    after_again: list[tuple]
-    again_status: list[tuple]
+    before: list[tuple]  # the ratings of the landing zone of cfpb_warehouse
+    after: list[tuple]  # once a later snapshot landed, and the same snapshot again
+    ledger: list[tuple]
 
 
 @pytest.fixture(scope="module")
 def snapshots(cfpb_warehouse, tmp_path_factory) -> Snapshots:
     """A later export in which every "In progress" complaint is closed with
-    monetary relief lands; then the same snapshot again, gzipped."""
+    monetary relief lands, and the same snapshot again, gzipped (a greater
+    name: the current state of every complaint comes from it)."""
     data_dir = copy_data_dir(cfpb_warehouse, tmp_path_factory.mktemp("cfpb") / "data")
-    before = served(data_dir, RATINGS)
     later = later_snapshot(sample_records(), "Closed with monetary relief")
     (data_dir.landing / "cfpb-2020-04-01.csv").write_bytes(later)
-    assert run_tousu(data_dir, "build") == 0
-    after_later = served(data_dir, RATINGS)
     (data_dir.landing / "cfpb-2020-04-02.csv.gz").write_bytes(gzip.compress(later, mtime=0))
     assert run_tousu(data_dir, "build") == 0
-    status = query(
+    ledger = query(
         data_dir.warehouse,
-        "SELECT status, n_loaded FROM audit.ingested_files WHERE source_file = 'cfpb-2020-04-02.csv.gz'",
+        "SELECT source_file, status, n_loaded FROM audit.ingested_files WHERE source_file LIKE 'cfpb-2020-04%'"
+        " ORDER BY 1",
     )
-    return Snapshots(before, after_later, served(data_dir, RATINGS), status)
+    return Snapshots(served(cfpb_warehouse, RATINGS), served(data_dir, RATINGS), ledger)
 
 
 def test_a_later_snapshot_closing_complaints_changes_their_ratings(snapshots):
@@ -207,7 +205,7 @@ def test_a_later_snapshot_closing_complaints_changes_their_ratings(snapshots):
     assert len(in_progress) == 35
     changed = {(r["Company"], r["Date received"][:4]) for r in in_progress}
     before = {row[:2]: row[2:] for row in snapshots.before}
-    after = {row[:2]: row[2:] for row in snapshots.after_later}
+    after = {row[:2]: row[2:] for row in snapshots.after}
     assert set(before) == set(after)
     moved = {key for key in before if before[key] != after[key]}
     assert {(company, key) for company, key in moved if len(key) == 4} == changed
@@ -219,6 +217,21 @@ def test_a_later_snapshot_closing_complaints_changes_their_ratings(snapshots):
         assert (new[0], new[2], new[4], new[5]) == (old[0], old[2], old[4], old[5])
 
 
-def test_the_same_snapshot_twice_changes_nothing(snapshots):
-    assert snapshots.again_status == [("loaded", len(sample_records()))]
-    assert snapshots.after_again == snapshots.after_later
+def test_the_same_snapshot_twice_counts_each_complaint_once(snapshots):
+    """Both copies load (other bytes), and the ratings are those of one later
+    snapshot read independently: the copy changed nothing."""
+    n = len(sample_records())
+    assert snapshots.ledger == [("cfpb-2020-04-01.csv", "loaded", n), ("cfpb-2020-04-02.csv.gz", "loaded", n)]
+    later = [
+        dict(r, **{"Company response to consumer": "Closed with monetary relief"})
+        if r["Company response to consumer"] == "In progress"
+        else r
+        for r in sample_records()
+    ]
+    counts = RATING_COUNTS.split(", ")
+    for year in ("2019", "2020"):  # years without legacy records
+        expected = {
+            (company, year): tuple(figures.get(key, 0) for key in counts)
+            for company, figures in company_year_figures(later, year).items()
+        }
+        assert {row[:2]: row[2:] for row in snapshots.after if row[1] == year} == expected, year
