@@ -266,10 +266,11 @@ def _records_table(source_file: str, assembled: _Assembled) -> pa.Table:
     return _table(source_file, assembled.line_no, assembled.record, assembled.bad, False)
 
 
-# One field: quoted (doubled quotes inside) or unquoted (no comma, no quote).
-_FIELD = r'("(?:[^"]|"")*"|[^,"]*)'
-RECORD_PATTERN = f"{_FIELD}(?:,{_FIELD})*"
-FIELD_PATTERN = f",{_FIELD}"  # matched against ',' || record: no empty matches
+# One field: quoted (doubled quotes inside) or unquoted (no comma, no quote),
+# each after a comma: matched against ',' || record, so that no match is empty.
+# A record is well-formed when its fields, joined by commas, give it back: a
+# stray quote makes the matches skip text.
+FIELD_PATTERN = r',("(?:[^"]|"")*"|[^,"]*)'
 
 
 def _value(header: Header, column: str) -> str:
@@ -307,15 +308,20 @@ def classify_sql(header: Header) -> str:
     )
     return f"""
 CREATE OR REPLACE TEMP TABLE classified AS
-WITH parsed AS (
+WITH split AS (
+    SELECT *, regexp_extract_all(',' || record, $field_pattern, 1) AS raw_fields
+    FROM cfpb_records
+),
+parsed AS (
     SELECT *,
         NOT before_header AND record = '' AS is_blank,
-        regexp_full_match(record, $record_pattern) AS well_formed,
+        -- the fields cover the record only when every quote is where CSV allows
+        array_to_string(raw_fields, ',') = record AS well_formed,
         list_transform(
-            regexp_extract_all(',' || record, $field_pattern, 1),
+            raw_fields,
             lambda f: CASE WHEN starts_with(f, '"') THEN replace(f[2:-2], '""', '"') ELSE f END
         ) AS fields
-    FROM cfpb_records
+    FROM split
 ),
 valued AS (
     SELECT source_file, line_no, record, encoding_error, before_header, is_blank, well_formed,
@@ -345,7 +351,7 @@ FROM valued
 
 
 def classify_params(plausible: dict) -> dict:
-    return {"record_pattern": RECORD_PATTERN, "field_pattern": FIELD_PATTERN, **plausible}
+    return {"field_pattern": FIELD_PATTERN, **plausible}
 
 
 def classify_file(
