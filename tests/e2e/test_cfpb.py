@@ -23,6 +23,8 @@ from conftest import copy_data_dir, query, run_tousu
 
 from orchestration.paths import DATA_DIR_ENV, DataDir
 
+# An email address, or a US phone number (555-123-4567, (555) 123-4567).
+PERSONAL_PATTERN = r"[\w.+-]+@[\w-]+\.[\w.]+|\(?\b[0-9]{3}\)?[-. ][0-9]{3}[-. ][0-9]{4}\b"
 RATING_COUNTS = "n_complaints, n_responded, n_timely, n_relief, n_dispute_known, n_disputed"
 RATINGS = f"SELECT company, period_key, {RATING_COUNTS} FROM marts.cfpb_company_ratings ORDER BY ALL"
 
@@ -130,7 +132,8 @@ def test_narratives_leave_the_raw_layer_only_with_consent(cfpb_warehouse):
         cfpb_warehouse.warehouse, "SELECT complaint_id FROM core.fct_cfpb_complaints WHERE narrative IS NOT NULL"
     )
     assert narrated and {i for (i,) in narrated} <= consented
-    # every text cell of the marts and of serving: no withheld narrative
+    # every text cell of the marts and of serving: no withheld narrative, and
+    # no email or US phone number (the CFPB scrubs them; nothing slipped through)
     for database in (cfpb_warehouse.warehouse, cfpb_warehouse.serving / "warehouse.duckdb"):
         columns = query(
             database,
@@ -140,7 +143,8 @@ def test_narratives_leave_the_raw_layer_only_with_consent(cfpb_warehouse):
         for schema, table, column in columns:
             leaks = query(
                 database,
-                f'SELECT count(*) FROM {schema}.{table} WHERE "{column}" IN (SELECT unnest(?::VARCHAR[]))',
+                f'SELECT count(*) FROM {schema}.{table} WHERE "{column}" IN (SELECT unnest(?::VARCHAR[]))'
+                f""" OR regexp_matches("{column}", '{PERSONAL_PATTERN}')""",
                 [sorted(withheld)],
             )
             assert leaks == [(0,)], (table, column)
