@@ -46,7 +46,7 @@ def test_every_unit_test_passes(warehouse_dir):
     assert result.returncode == 0, result.stdout[-3000:]
     results = json.loads((target / "run_results.json").read_text())["results"]
     unit_tests = [r for r in results if r["unique_id"].startswith("unit_test.")]
-    assert len(unit_tests) >= 7 and {r["status"] for r in unit_tests} == {"pass"}
+    assert len(unit_tests) >= 8 and {r["status"] for r in unit_tests} == {"pass"}
     # the hook that records scoped data tests ran too, and nothing else
     assert {r["unique_id"].split(".")[0] for r in results} <= {"unit_test", "operation"}
 

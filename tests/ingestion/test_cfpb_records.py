@@ -234,3 +234,21 @@ def test_fixture_copies_are_the_shared_extracts():
 
     assert hashlib.sha256(SAMPLE.read_bytes()).hexdigest().startswith("a028baae3230")
     assert hashlib.sha256(LEGACY.read_bytes()).hexdigest().startswith("781f446fa86a")
+
+
+def test_the_2026_layout_without_consent_and_dispute_columns_loads(tmp_path):
+    """16 columns: the export of 2026 drops `Consumer consent provided?` and
+    `Consumer disputed?`; both come out null (unknown), the rest as written."""
+    with SAMPLE.open(newline="", encoding="utf-8") as handle:
+        handle.readline(), handle.readline()
+        records = list(csv.DictReader(handle))[:200]
+    dropped = ("Consumer consent provided?", "Consumer disputed?")
+    out = io.StringIO()
+    writer = csv.DictWriter(out, [name for name in records[0] if name not in dropped], lineterminator="\n")
+    writer.writeheader()
+    writer.writerows({k: v for k, v in record.items() if k not in dropped} for record in records)
+    rows = classify(write(tmp_path, out.getvalue()))
+    assert [r["reason"] for r in rows] == [None] * 200
+    assert {(r["consumer_consent_provided"], r["consumer_disputed"]) for r in rows} == {(None, None)}
+    assert [r["consumer_complaint_narrative"] for r in rows] == [r["Consumer complaint narrative"] for r in records]
+    assert [r["complaint_id"] for r in rows] == [r["Complaint ID"] for r in records]
