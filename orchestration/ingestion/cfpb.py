@@ -372,10 +372,10 @@ def classify_file(
         yield
 
 
-# The loaded records of temp table `classified`, as raw.cfpb_complaints' rows.
+# The loaded records of temp table `classified`, as raw.cfpb_complaints' rows
+# (read on the scratch database that classifies, inserted into the warehouse).
 LOADED_SQL = f"""
 SELECT source_file, line_no, {", ".join(COLUMNS)}, $ingested_at AS ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank
 """
-INSERT_LOADED_SQL = f"INSERT INTO raw.cfpb_complaints {LOADED_SQL}"

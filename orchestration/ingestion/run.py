@@ -418,13 +418,13 @@ class _DuplicateContent(Exception):
 def _stream_large_file(
     con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen
 ) -> None:
-    def write(tally: ByteTally) -> None:
+    def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
         for chunk in read_chunks(landing_file.path, tally=tally):
             _classify_complaint_lines(
                 con, chunk.to_arrow(landing_file.name), ingested_at, {outcome.source_file: outcome}
             )
 
-    _stream_file(con, landing_file, outcome, ingested_at, contents, lambda _file, _outcome, tally: write(tally))
+    _stream_file(con, landing_file, outcome, ingested_at, contents, write)
 
 
 # Writes one landed file's rows and quarantine, reading it through a tally.
@@ -458,57 +458,31 @@ def _stream_file(
         _failed(outcome, f"cannot read: {error}")
 
 
-# Rows in one of DuckDB's row groups. Inside a transaction, rows an INSERT
-# leaves in a part-filled row group stay in memory until the commit; whole
-# groups are written out as they fill.
-ROW_GROUP_ROWS = 122_880
-
-
-class _RowGroupBuffer:
-    """Rows for one warehouse table, inserted a row group or more at a time."""
-
-    def __init__(self, con, table: str):
-        self._con, self._table = con, table
-        self._pending: list[pa.Table] = []
-        self._n_rows = 0
-
-    def add(self, rows: pa.Table) -> None:
-        self._pending.append(rows)
-        self._n_rows += rows.num_rows
-        if self._n_rows >= ROW_GROUP_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        if self._n_rows:
-            self._con.register("moved_rows", pa.concat_tables(self._pending))
-            self._con.execute(f"INSERT INTO {self._table} SELECT * FROM moved_rows")
-            self._con.unregister("moved_rows")
-        self._pending, self._n_rows = [], 0
-
-
 def _cfpb_writer(con, ingested_at) -> FileWriter:
     """Streams a CFPB export's records (orchestration/ingestion/cfpb.py).
 
     One export is one file of up to millions of records, in one transaction.
     Its records are classified on a scratch in-memory DuckDB, outside that
-    transaction (a temp table replaced inside a transaction is freed only when
-    it ends), and the rows to keep reach the warehouse a row group at a time
-    (rows left in a part-filled group would stay in memory until the commit).
-    Peak memory stays flat as exports grow (docs/benchmarks.md)."""
+    transaction: a temp table replaced inside a transaction is freed only when
+    the transaction ends (3M records: 4.4 GB peak that way, 3.5 GB this way).
+    The warehouse still holds the file's rows until its commit, about 1 GB
+    per million records (docs/benchmarks.md, "CFPB exports")."""
 
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
         chunks = read_chunks(landing_file.path, tally=tally)
         plausible = complaints.plausible_range_params(ingested_at)
         params = {"ingested_at": ingested_at}
-        loaded, quarantined = _RowGroupBuffer(con, "raw.cfpb_complaints"), _RowGroupBuffer(con, "audit.quarantine")
         with duckdb.connect(config=duckdb_settings()) as scratch:
             sql_functions.register(scratch)
             for _ in cfpb.classify_file(scratch, chunks, landing_file.name, plausible, outcome.notes):
-                loaded.add(scratch.execute(cfpb.LOADED_SQL, params).to_arrow_table())
-                quarantined.add(scratch.execute(quarantined_sql("record"), params).to_arrow_table())
+                for table, select in (
+                    ("raw.cfpb_complaints", cfpb.LOADED_SQL),
+                    ("audit.quarantine", quarantined_sql("record")),
+                ):
+                    con.register("moved_rows", scratch.execute(select, params).to_arrow_table())
+                    con.execute(f"INSERT INTO {table} SELECT * FROM moved_rows")
+                    con.unregister("moved_rows")
                 _count_classified(scratch, {outcome.source_file: outcome})
-        loaded.flush()
-        quarantined.flush()
 
     return write
 
