@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.periods import require_rated_period
+from orchestration.periods import NoRatings, require_rated_period
 
 RATING_BOARD_SQL = """
 SELECT b.rank, b.platform,
@@ -91,7 +91,9 @@ def render_cfpb_board(serving_db: Path, period: str | None, top: int) -> str:
     `cfpb_rating_method`); raises NoRatings for a period without ratings."""
     with duckdb.connect(str(serving_db), read_only=True) as con:
         period = period or latest_year(con, CFPB_RATINGS)
-        require_rated_period(con, period or "", CFPB_RATINGS)
+        if period is None:
+            raise NoRatings("no CFPB company is rated yet: land CFPB exports (cfpb-*.csv) and build")
+        require_rated_period(con, period, CFPB_RATINGS)
         ((n_companies,),) = con.execute(
             f"SELECT count(*) FROM {CFPB_RATINGS} WHERE period_key = $period", {"period": period}
         ).fetchall()

@@ -1,5 +1,8 @@
 """Board tables line up in a terminal, CJK characters counting two columns."""
 
+import duckdb
+import pytest
+
 from orchestration.boards import display_width, format_table
 
 
@@ -24,3 +27,17 @@ def test_text_columns_start_together_and_numbers_end_together():
     assert column_of(first, "1.000")[1] == column_of(second, "0.123")[1]  # numbers: right-aligned
     assert column_of(first, "1")[1] == column_of(second, "10")[1]
     assert column_of(lines[0], "综合指数")[1] == column_of(first, "1.000")[1]  # header over its column
+
+
+def test_the_cfpb_board_of_a_warehouse_without_cfpb_exports_says_so(tmp_path):
+    from orchestration.boards import render_cfpb_board
+    from orchestration.periods import NoRatings
+
+    serving_db = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(serving_db)) as con:
+        con.execute("CREATE SCHEMA marts")
+        con.execute(
+            "CREATE TABLE marts.cfpb_company_ratings (company VARCHAR, period_key VARCHAR, period_type VARCHAR)"
+        )
+    with pytest.raises(NoRatings, match="no CFPB company is rated yet"):
+        render_cfpb_board(serving_db, None, 20)
