@@ -8,14 +8,17 @@
     'complaint_id', 'received_date', 'sent_to_company_date', 'company', 'product', 'sub_product',
     'issue', 'sub_issue', 'state', 'zip_code', 'tags', 'submitted_via', 'company_public_response',
     'company_response', 'is_timely', 'is_disputed', 'consumer_consent', 'narrative',
-    'source_file', 'source_line_no', 'ingested_at'
+    'source_file', 'source_line_no', 'ingested_at', 'received_month'
 ] %}
 
 with
 
 records as (
 
-    select * from {{ ref('stg_cfpb__complaints') }}
+    select
+        *,
+        cast(date_trunc('month', received_date) as date) as received_month
+    from {{ ref('stg_cfpb__complaints') }}
 
 ),
 
@@ -66,7 +69,7 @@ legacy as (
 
 keyed_months as (
 
-    select distinct cast(date_trunc('month', received_date) as date) as received_month
+    select distinct received_month
     from keyed
 
 ),
@@ -81,7 +84,7 @@ all_records as (
     select legacy.complaint_key, legacy.{{ columns | join(', legacy.') }}
     from legacy
     left join keyed_months
-        on cast(date_trunc('month', legacy.received_date) as date) = keyed_months.received_month
+        on legacy.received_month = keyed_months.received_month
     where keyed_months.received_month is null
 
 ),
@@ -99,7 +102,6 @@ ranked as (
 
 select
     complaint_key,
-    {{ columns | join(', ') }},
-    cast(date_trunc('month', received_date) as date) as received_month
+    {{ columns | join(', ') }}
 from ranked
 where recency = 1
