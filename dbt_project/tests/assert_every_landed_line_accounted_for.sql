@@ -3,8 +3,11 @@
 -- `assert_every_landed_line_accounted_for` of stg_audit__ingested_files): each
 -- loaded file's lines are loaded, quarantined or blank, and its loaded and
 -- quarantined counts match the rows it left in the raw and quarantine tables,
--- counting lines purged since (tousu purge). It runs on every build, purges'
--- rebuilds included, over every file ever loaded.
+-- counting lines purged since (tousu purge); and no raw or quarantined row
+-- belongs to a file the ledger does not hold as loaded (a streamed file's rows
+-- before its ledger row: an interrupted ingestion's, which the next ingestion
+-- deletes). It runs on every build, purges' rebuilds included, over every file
+-- ever loaded.
 with
 
 files as (
@@ -67,7 +70,7 @@ landed_counts as (
 )
 
 select
-    files.source_file,
+    coalesce(files.source_file, landed_counts.source_file) as source_file,
     files.n_lines,
     files.n_blank,
     files.n_loaded,
@@ -75,7 +78,8 @@ select
     files.n_quarantined,
     landed_counts.n_quarantine_rows
 from files
-left join landed_counts using (source_file)
-where files.n_lines <> files.n_loaded + files.n_quarantined + files.n_blank
+full outer join landed_counts on files.source_file = landed_counts.source_file
+where files.source_file is null
+    or files.n_lines <> files.n_loaded + files.n_quarantined + files.n_blank
     or files.n_loaded <> coalesce(landed_counts.n_raw_rows, 0)
     or files.n_quarantined <> coalesce(landed_counts.n_quarantine_rows, 0)

@@ -3,11 +3,12 @@
 Atomicity is per file: a file is either wholly ingested (its raw rows, its
 quarantined lines and its audit row) or not at all. Small complaint files are
 ingested in batches — one transaction and one SQL pass for many files, since
-planning the validation query costs more than running it on a small file — and
-a large file streams through in chunks inside its own transaction. A file that
-fails as a whole (unreadable, truncated gzip, unparseable registry) is read
-before any SQL runs, so it is simply left out: reported, not recorded, retried
-on the next build once fixed, while the other files load.
+planning the validation query costs more than running it on a small file. A
+large dump and every CFPB export stream through in chunks, each chunk committed
+on its own so that memory stays bounded whatever the file's size; for those the
+file's ledger row is its commit (`_stream_file`). A file that fails as a whole
+(unreadable, truncated gzip, unparseable registry) is left out: reported, not
+recorded, retried on the next build once fixed, while the other files load.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -82,6 +84,7 @@ def ingest_landing(
     """`progress(files_read, files_to_read, lines_read)` is called after each
     registry and each batch of complaint files."""
     ensure_schema(con)
+    discard_interrupted_files(con)
     ingested_at = _ingestion_time(con, now or dt.datetime.now(dt.UTC))
     landing = scan(landing_dir)
     outcomes = undecodable_names(landing)
@@ -292,16 +295,17 @@ def _postponed(outcome: FileOutcome, error: FileChanged) -> FileOutcome:
     return _reset_counts(outcome)
 
 
-def _in_transaction(con: duckdb.DuckDBPyConnection, work) -> None:
+def _in_transaction(con: duckdb.DuckDBPyConnection, work, crash_point: str = "ingest") -> None:
+    """`work` in one transaction; `crash_point` names its failpoints."""
     con.execute("BEGIN TRANSACTION")
     try:
         work()
-        failpoint("ingest:before_commit")
+        failpoint(f"{crash_point}:before_commit")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    failpoint("ingest:after_commit")
+    failpoint(f"{crash_point}:after_commit")
 
 
 # ----------------------------------------------------------------------------- registries
@@ -411,77 +415,136 @@ def _load_complaint_batch(
     _in_transaction(con, work)
 
 
-class _DuplicateContent(Exception):
-    """A streamed file turned out, once hashed, to be a duplicate."""
-
-
 def _stream_large_file(
     con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen
 ) -> None:
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
         for chunk in read_chunks(landing_file.path, tally=tally):
-            _classify_complaint_lines(
-                con, chunk.to_arrow(landing_file.name), ingested_at, {outcome.source_file: outcome}
+            lines = chunk.to_arrow(landing_file.name)
+            _in_transaction(
+                con,
+                partial(_classify_complaint_lines, con, lines, ingested_at, {outcome.source_file: outcome}),
+                crash_point="ingest:chunk",
             )
 
     _stream_file(con, landing_file, outcome, ingested_at, contents, write)
 
 
-# Writes one landed file's rows and quarantine, reading it through a tally.
+# Writes one landed file's rows and quarantine, reading it through a tally:
+# each chunk in a transaction of its own (crash point "ingest:chunk").
 FileWriter = Callable[[LandingFile, FileOutcome, ByteTally], None]
+
+# The tables a streamed file's chunks write to, with the column that carries
+# the run's ingestion time.
+_STREAMED_TABLES = {
+    "raw.complaints": "ingested_at",
+    "raw.cfpb_complaints": "ingested_at",
+    "audit.quarantine": "quarantined_at",
+}
 
 
 def _stream_file(
     con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen, write: FileWriter
 ) -> None:
-    """One transaction for the whole file, streamed through `write`; its hash
-    is known at its end, so a duplicate found then is rolled back and
-    recorded as a duplicate."""
-    tally = ByteTally()
+    """A file streamed through `write`, whose chunks commit one by one.
 
-    def work() -> None:
-        write(landing_file, outcome, tally)
+    Until its ledger row is written the file is named in
+    audit.files_in_progress, and its ledger row and the removal of that name
+    are one transaction: the file's commit. A file that fails or turns out to
+    be a duplicate (its hash is known only at its end) has its rows deleted
+    again; if the process dies first, the next ingestion deletes them
+    (`discard_interrupted_files`)."""
+    tally = ByteTally()
+    name = {"name": outcome.source_file, "ingested_at": ingested_at}
+    con.execute("INSERT INTO audit.files_in_progress VALUES ($name, $ingested_at)", name)
+
+    def commit() -> None:
         outcome.sha256 = tally.sha256
         if contents.would_duplicate(outcome):
-            raise _DuplicateContent
-        _record(con, [outcome], ingested_at)
+            _delete_rows(con, outcome.source_file, ingested_at)
+            contents.is_duplicate(outcome)
+        else:
+            _record(con, [outcome], ingested_at)
+        con.execute("DELETE FROM audit.files_in_progress WHERE source_file = $name", {"name": outcome.source_file})
 
     try:
-        _in_transaction(con, work)
-    except _DuplicateContent:
-        contents.is_duplicate(outcome)
+        with checkpoints_every(con, STREAMING_CHECKPOINT_THRESHOLD):
+            write(landing_file, outcome, tally)
+            _in_transaction(con, commit)
+        return
     except FileChanged as error:
         _postponed(outcome, error)
     except cfpb.CfpbFileError as error:
         _failed(outcome, f"not a readable CFPB export: {error}")
     except (OSError, EOFError) as error:
         _failed(outcome, f"cannot read: {error}")
+    _in_transaction(con, lambda: _discard(con, outcome.source_file, ingested_at))
+
+
+# The WAL size at which a commit checkpoints while a file streams. DuckDB's
+# default (16 MB) checkpoints after nearly every 32 MiB chunk: 1M CFPB records
+# took 37 s instead of 31 s. Never checkpointing lets memory grow with the file
+# again (1.7 GB at 1M records instead of 1.4 GB).
+STREAMING_CHECKPOINT_THRESHOLD = "256MB"
+
+
+@contextmanager
+def checkpoints_every(con: duckdb.DuckDBPyConnection, wal_size: str) -> Iterator[None]:
+    ((threshold,),) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    con.execute(f"SET checkpoint_threshold = '{wal_size}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET checkpoint_threshold = '{threshold}'")
+
+
+def discard_interrupted_files(con: duckdb.DuckDBPyConnection) -> None:
+    """Delete the rows of every file an interrupted run left in progress."""
+    for source_file, ingested_at in con.execute("SELECT * FROM audit.files_in_progress").fetchall():
+        _in_transaction(con, partial(_discard, con, source_file, ingested_at))
+
+
+def _discard(con, source_file: str, ingested_at: dt.datetime) -> None:
+    _delete_rows(con, source_file, ingested_at)
+    con.execute("DELETE FROM audit.files_in_progress WHERE source_file = $name", {"name": source_file})
+
+
+def _delete_rows(con, source_file: str, ingested_at: dt.datetime) -> None:
+    """The rows a streamed file's chunks wrote in the run of `ingested_at`."""
+    for table, stamp in _STREAMED_TABLES.items():
+        con.execute(
+            f"DELETE FROM {table} WHERE source_file = $name AND {stamp} = $ingested_at",
+            {"name": source_file, "ingested_at": ingested_at},
+        )
 
 
 def _cfpb_writer(con, ingested_at) -> FileWriter:
     """Streams a CFPB export's records (orchestration/ingestion/cfpb.py).
 
-    One export is one file of up to millions of records, in one transaction.
-    Its records are classified on a scratch in-memory DuckDB, outside that
-    transaction: a temp table replaced inside a transaction is freed only when
-    the transaction ends (3M records: 4.4 GB peak that way, 3.5 GB this way).
-    The warehouse still holds the file's rows until its commit, about 1 GB
-    per million records (docs/benchmarks.md, "CFPB exports")."""
+    An export is one file of up to millions of records; each chunk's records
+    commit on their own, so memory stays bounded (docs/benchmarks.md, "CFPB
+    exports"). They are classified on a scratch in-memory DuckDB, whose
+    tables are replaced chunk after chunk without growing the warehouse's
+    transaction."""
 
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
         chunks = read_chunks(landing_file.path, tally=tally)
         plausible = complaints.plausible_range_params(ingested_at)
         params = {"ingested_at": ingested_at}
+
+        def move_chunk(scratch: duckdb.DuckDBPyConnection) -> None:
+            for table, select in (
+                ("raw.cfpb_complaints", cfpb.LOADED_SQL),
+                ("audit.quarantine", quarantined_sql("record")),
+            ):
+                con.register("moved_rows", scratch.sql(select, params=params).to_arrow_table())
+                con.execute(f"INSERT INTO {table} SELECT * FROM moved_rows")
+                con.unregister("moved_rows")
+
         with duckdb.connect(config=duckdb_settings()) as scratch:
             sql_functions.register(scratch)
             for _ in cfpb.classify_file(scratch, chunks, landing_file.name, plausible, outcome.notes):
-                for table, select in (
-                    ("raw.cfpb_complaints", cfpb.LOADED_SQL),
-                    ("audit.quarantine", quarantined_sql("record")),
-                ):
-                    con.register("moved_rows", scratch.execute(select, params).to_arrow_table())
-                    con.execute(f"INSERT INTO {table} SELECT * FROM moved_rows")
-                    con.unregister("moved_rows")
+                _in_transaction(con, lambda: move_chunk(scratch), crash_point="ingest:chunk")
                 _count_classified(scratch, {outcome.source_file: outcome})
 
     return write

@@ -97,6 +97,15 @@ CREATE TABLE IF NOT EXISTS audit.ingested_files (
 -- warehouses created before them gain them here.
 ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS size_bytes BIGINT;
 ALTER TABLE audit.ingested_files ADD COLUMN IF NOT EXISTS mtime_ns BIGINT;
+
+-- A file ingested chunk by chunk (a CFPB export, a large dump): each chunk
+-- commits on its own, so memory stays bounded, and the file's ledger row is its
+-- commit. A row here names a file whose rows are not the warehouse's yet; an
+-- interrupted run's are deleted by the next ingestion before it reads anything.
+CREATE TABLE IF NOT EXISTS audit.files_in_progress (
+    source_file     VARCHAR NOT NULL,
+    ingested_at     TIMESTAMPTZ NOT NULL    -- the run's ingestion time, which its rows carry
+);
 """
 
 # The same tables on the Spark engine: Parquet tables, each partitioned by its

@@ -304,8 +304,8 @@ def _classified(con, piece: Piece, record: str, loaded_sql: str, raw_line_column
     """The rows of temp table `classified` (loaded, then quarantined), counted
     with the DuckDB engine's queries. The driver stamps the run's time."""
     stamp = {"ingested_at": dt.datetime(1970, 1, 1, tzinfo=dt.UTC)}
-    yield _batch(record, piece, con.execute(loaded_sql, stamp).to_arrow_table())
-    yield _batch("quarantine", piece, con.execute(quarantined_sql(raw_line_column), stamp).to_arrow_table())
+    yield _batch(record, piece, con.sql(loaded_sql, params=stamp).to_arrow_table())
+    yield _batch("quarantine", piece, con.sql(quarantined_sql(raw_line_column), params=stamp).to_arrow_table())
     for _, n_lines, n_loaded, n_quarantined, n_blank in con.execute(COUNT_SQL).fetchall():
         counts.update(lines=n_lines, loaded=n_loaded, quarantined=n_quarantined, blank=n_blank)
     for _, reason, count in con.execute(REASONS_SQL).fetchall():
