@@ -10,6 +10,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 
+import duckdb
 import pytest
 from cfpb_landing import (
     LANDED,
@@ -20,6 +21,7 @@ from cfpb_landing import (
     sample_records,
 )
 from conftest import copy_data_dir, query, run_tousu
+from e2e.test_dbt_vars import dbt
 
 from orchestration.paths import DATA_DIR_ENV, DataDir
 
@@ -148,6 +150,19 @@ def test_narratives_leave_the_raw_layer_only_with_consent(cfpb_warehouse):
                 [sorted(withheld)],
             )
             assert leaks == [(0,)], (table, column)
+
+
+def test_rows_no_ledger_row_owns_fail_the_reconciliation(cfpb_warehouse, tmp_path):
+    """What a build killed mid-export leaves until the next ingestion deletes it
+    (test_crash_safety): a dbt run started by hand in between must not rate it."""
+    data_dir = copy_data_dir(cfpb_warehouse, tmp_path / "data")
+    with duckdb.connect(str(data_dir.warehouse)) as con:
+        con.execute(
+            "INSERT INTO raw.cfpb_complaints"
+            " SELECT * REPLACE ('cfpb-2020-03-22.csv' AS source_file) FROM raw.cfpb_complaints LIMIT 3"
+        )
+    result = dbt(data_dir.root, "test", "--select", "assert_every_landed_line_accounted_for")
+    assert result.returncode == 1 and "Got 1 result" in result.stdout, result.stdout[-2000:]
 
 
 def test_the_cfpb_board_from_the_cli(cfpb_warehouse):
