@@ -30,10 +30,11 @@ def seed_partial_parse(runs: Path, step: str, target: Path) -> None:
     """Start `target` with the partial-parse state of this step's newest earlier
     invocation in the same data directory.
 
-    dbt's state records the profile, whose path follows TOUSU_DATA_DIR, so the
-    state `make manifest` leaves in the project's target/ is stale for every data
-    directory but the default one, and dbt would parse the whole project again on
-    every build. dbt still checks the seeded state (versions, files, vars,
+    dbt's state records the vars and the profile. The state `make manifest`
+    leaves in the project's target/ has a DuckDB build's (orchestration/manifest.py),
+    which dagster-dbt copies for a step that has no state yet; a step's own
+    state also fits its other vars (a publication's period) and Spark's
+    profile. dbt still checks the seeded state (versions, files, vars,
     profile) and parses again whatever changed."""
     earlier = [path / PARTIAL_PARSE_FILE for path in runs.glob(f"{step}-*") if (path / PARTIAL_PARSE_FILE).exists()]
     if not earlier:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+from orchestration.engine import DBT_DUCKDB_PATH, DBT_DUCKDB_PATH_ENV, DBT_TARGET_ENV, DBT_TARGETS, DUCKDB
 from orchestration.paths import DBT_PROFILES_DIR, REPO_ROOT
 
 # dagster-dbt is imported only where the manifest is needed: the CLI imports this
@@ -42,23 +44,40 @@ class DbtProjectInvalid(RuntimeError):
 
 
 def ensure_manifest() -> Path:
-    """Run `dbt parse` when the manifest is missing or older than the dbt sources."""
-    if not is_fresh():
-        dbt = Path(sys.executable).parent / "dbt"
-        result = subprocess.run(
-            [str(dbt), "parse", "--quiet", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
-            cwd=REPO_ROOT,
-            capture_output=True,
-            text=True,
-        )
-        if result.returncode != 0:
-            # dbt's own words, without colours and log timestamps
-            text = re.sub(r"\x1b\[[0-9;]*m|^\d{2}:\d{2}:\d{2}\s+", "", result.stdout + result.stderr, flags=re.M)
-            message = "\n".join(line for line in text.splitlines() if line.strip())
-            raise DbtProjectInvalid(f"dbt cannot parse the project ({REPO_ROOT / 'dbt_project.yml'}):\n{message}")
+    """Run `dbt parse` when the manifest is missing or older than the dbt sources.
+
+    It parses twice: the second time as a DuckDB build invokes dbt (its profile
+    and its `project_hash` var, known from the first parse's manifest), so that
+    the partial-parse state left in target/ serves the first build of every
+    data directory (orchestration/engine.py, DBT_DUCKDB_PATH)."""
     from orchestration.project import tousu_dbt_project
 
-    return Path(tousu_dbt_project.manifest_path)
+    manifest = Path(tousu_dbt_project.manifest_path)
+    if not is_fresh():
+        _parse()
+        _parse("--vars", json.dumps(build_vars(manifest)))
+    return manifest
+
+
+def build_vars(manifest_path: Path) -> dict[str, str]:
+    """The vars of every `dbt build` tousu runs (orchestration/assets/dbt.py)."""
+    return {"project_hash": project_hash(manifest_path)}
+
+
+def _parse(*args: str) -> None:
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "parse", "--quiet", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR), *args],
+        cwd=REPO_ROOT,
+        env={**os.environ, DBT_DUCKDB_PATH_ENV: DBT_DUCKDB_PATH, DBT_TARGET_ENV: DBT_TARGETS[DUCKDB]},
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        # dbt's own words, without colours and log timestamps
+        text = re.sub(r"\x1b\[[0-9;]*m|^\d{2}:\d{2}:\d{2}\s+", "", result.stdout + result.stderr, flags=re.M)
+        message = "\n".join(line for line in text.splitlines() if line.strip())
+        raise DbtProjectInvalid(f"dbt cannot parse the project ({REPO_ROOT / 'dbt_project.yml'}):\n{message}")
 
 
 def project_hash(manifest_path: Path) -> str:

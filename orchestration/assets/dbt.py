@@ -16,7 +16,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.assets.keys import DBT_ASSET_NAME, PUBLICATION_ASSET_NAME, PUBLICATION_MODEL
 from orchestration.dbt_runs import prepare_invocation
 from orchestration.failpoints import failpoint
-from orchestration.manifest import project_hash
+from orchestration.manifest import build_vars
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.version import code_version
@@ -83,8 +83,12 @@ def tousu_dbt_models(
     data_dir.export_for_dbt(engine.name)
     # Data tests that passed on this project's code check only changed rows: the
     # var says which code that is (dbt_project/macros/data_tests_on_changes.sql).
-    dbt_vars = {"project_hash": project_hash(tousu_dbt_project.manifest_path)}
-    args = ["build", "--vars", json.dumps(dbt_vars), *(["--full-refresh"] if config.full_refresh else [])]
+    args = [
+        "build",
+        "--vars",
+        json.dumps(build_vars(tousu_dbt_project.manifest_path)),
+        *(["--full-refresh"] if config.full_refresh else []),
+    ]
     # Unit tests check the SQL on fixed inputs, not the data: they run in CI
     # (`make test`), as dbt advises, not in every build.
     args += ["--exclude-resource-type", "unit_test"]

@@ -18,7 +18,8 @@ import os
 import sys
 from importlib import metadata
 
-from orchestration.engine import DBT_TARGET_ENV, DBT_TARGETS, SPARK
+from orchestration.engine import DBT_DUCKDB_PATH, DBT_DUCKDB_PATH_ENV, DBT_TARGET_ENV, DBT_TARGETS, SPARK
+from orchestration.paths import DATA_DIR_ENV
 from orchestration.warehouse import spark
 
 # Commands that never touch the warehouse: no session for them (dagster-dbt
@@ -44,12 +45,25 @@ def _installed(distribution: str) -> bool:
     return True
 
 
+def _run_in_data_directory(data_dir: str) -> None:
+    """Run dbt in the data directory, naming the DuckDB file relative to it
+    (orchestration/engine.py, DBT_DUCKDB_PATH), and the project, which
+    dagster-dbt finds by starting dbt in it, explicitly."""
+    if "--project-dir" not in sys.argv:
+        sys.argv += ["--project-dir", os.getcwd()]
+    os.chdir(data_dir)
+    os.environ[DBT_DUCKDB_PATH_ENV] = DBT_DUCKDB_PATH
+
+
 def main() -> None:
     if sys.argv[1:] == ["--version"]:
         print(installed_versions())
         return
     from dbt.cli.main import cli
 
+    data_dir = os.environ.get(DATA_DIR_ENV)
+    if data_dir and not _OFFLINE.intersection(sys.argv[1:2]):
+        _run_in_data_directory(data_dir)
     on_spark = os.environ.get(DBT_TARGET_ENV) == DBT_TARGETS[SPARK]
     if on_spark and not _OFFLINE.intersection(sys.argv[1:2]):
         remote = os.environ.get(spark.REMOTE_ENV)
