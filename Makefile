@@ -15,8 +15,11 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet "uv==$(UV_VERSION)"
 
+# Bytecode compiled once at install (about 10 s): where PYTHONDONTWRITEBYTECODE
+# is set, as in CI here, Python never caches it, and every start of tousu or dbt
+# compiled Dagster and dbt from source again (importing them: 6.0 s instead of 3.2 s).
 $(VENV)/.installed: $(UV) uv.lock pyproject.toml
-	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups
+	UV_PYTHON=$(PYTHON) $(UV) sync --frozen --all-groups --compile-bytecode
 	touch $@
 
 install: $(VENV)/.installed manifest ## create .venv from the lock file and prepare dbt's manifest
