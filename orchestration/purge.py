@@ -98,11 +98,15 @@ def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool) -> None:
 
 def _delete_lines_duckdb(data_dir: DataDir, ids: list[str], now: dt.datetime, result: PurgeResult) -> set[str]:
     """One transaction: either every line of every id goes, or none does."""
-    from orchestration.ingestion.run import ensure_schema
+    from orchestration.ingestion.run import discard_interrupted_files, ensure_schema
 
     files: set[str] = set()
     with connect(data_dir.warehouse) as con:
         ensure_schema(con)
+        # A file a killed build left half-loaded is not the warehouse's: its rows
+        # go first (the next build loads it again), or the rebuild's
+        # reconciliation would fail on them.
+        discard_interrupted_files(con)
         con.begin()
         for complaint_id in ids:
             raw, quarantined = _delete_lines(con, complaint_id, now)
