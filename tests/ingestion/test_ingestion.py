@@ -383,6 +383,28 @@ def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_pa
     assert _vacuum_tasks(con) == 7
 
 
+def test_a_streamed_file_that_repeats_or_fails_leaves_no_rows(tmp_path, landing, monkeypatch):
+    """A large file commits chunk by chunk, its ledger row last (run._stream_file):
+    a duplicate, known only once the whole file is hashed, and a file that
+    cannot be read to its end have their committed rows deleted again, and
+    nothing stays in progress."""
+    monkeypatch.setattr(run, "BATCH_BYTES", 1)  # every dump streams
+    body = b"".join(line(complaint_id=f"C{number}") + b"\n" for number in range(5))
+    (landing / "complaints-1.jsonl").write_bytes(body)
+    (landing / "complaints-2.jsonl").write_bytes(body)  # the same bytes
+    (landing / "complaints-3.jsonl.gz").write_bytes(gzip.compress(body)[:-8])  # truncated
+    con, report = ingest(tmp_path, landing)
+    assert {f.source_file: f.status for f in report.files} == {
+        "complaints-1.jsonl": "loaded",
+        "complaints-2.jsonl": "duplicate",
+        "complaints-3.jsonl.gz": "failed",
+    }
+    assert con.execute("SELECT source_file, count(*) FROM raw.complaints GROUP BY ALL").fetchall() == [
+        ("complaints-1.jsonl", 5)
+    ]
+    assert con.execute("SELECT count(*) FROM audit.files_in_progress").fetchall() == [(0,)]
+
+
 # ----------------------------------------------------------------------------- issue 14: hostile landing zones
 
 
