@@ -197,6 +197,17 @@ SETTLING_VACUUM_TASKS = 100_000
 
 
 @contextmanager
+def temporary_setting(con: duckdb.DuckDBPyConnection, name: str, value: str) -> Iterator[None]:
+    """DuckDB setting `name` at `value` within the block, and as it was after it."""
+    ((before,),) = con.execute("SELECT current_setting($name)", {"name": name}).fetchall()
+    con.execute(f"SET {name} = '{value}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = '{before}'")
+
+
+@contextmanager
 def settling_row_group_merges(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Around ingestion's last write: end it with one checkpoint that merges
     every part-filled row group the load left.
@@ -210,13 +221,9 @@ def settling_row_group_merges(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     with nothing written since the last one, DuckDB skips it, merges and all.
     (Raising the limit for the whole load instead cost the same at 10M and
     still left some merges to the next build.)"""
-    ((limit,),) = con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()
-    con.execute(f"SET max_vacuum_tasks = {SETTLING_VACUUM_TASKS}")
-    try:
+    with temporary_setting(con, "max_vacuum_tasks", str(SETTLING_VACUUM_TASKS)):
         yield
         con.execute("CHECKPOINT")
-    finally:
-        con.execute(f"SET max_vacuum_tasks = {int(limit)}")
 
 
 def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.datetime:
@@ -461,14 +468,14 @@ def _stream_file(
     def commit() -> None:
         outcome.sha256 = tally.sha256
         if contents.would_duplicate(outcome):
-            _delete_rows(con, outcome.source_file, ingested_at)
+            _discard(con, outcome.source_file, ingested_at)
             contents.is_duplicate(outcome)
         else:
             _record(con, [outcome], ingested_at)
-        con.execute("DELETE FROM audit.files_in_progress WHERE source_file = $name", {"name": outcome.source_file})
+            _unmark(con, outcome.source_file)
 
     try:
-        with checkpoints_every(con, STREAMING_CHECKPOINT_THRESHOLD):
+        with temporary_setting(con, "checkpoint_threshold", STREAMING_CHECKPOINT_THRESHOLD):
             write(landing_file, outcome, tally)
             _in_transaction(con, commit)
         return
@@ -488,16 +495,6 @@ def _stream_file(
 STREAMING_CHECKPOINT_THRESHOLD = "256MB"
 
 
-@contextmanager
-def checkpoints_every(con: duckdb.DuckDBPyConnection, wal_size: str) -> Iterator[None]:
-    ((threshold,),) = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
-    con.execute(f"SET checkpoint_threshold = '{wal_size}'")
-    try:
-        yield
-    finally:
-        con.execute(f"SET checkpoint_threshold = '{threshold}'")
-
-
 def discard_interrupted_files(con: duckdb.DuckDBPyConnection) -> None:
     """Delete the rows of every file an interrupted run left in progress."""
     for source_file, ingested_at in con.execute("SELECT * FROM audit.files_in_progress").fetchall():
@@ -506,6 +503,10 @@ def discard_interrupted_files(con: duckdb.DuckDBPyConnection) -> None:
 
 def _discard(con, source_file: str, ingested_at: dt.datetime) -> None:
     _delete_rows(con, source_file, ingested_at)
+    _unmark(con, source_file)
+
+
+def _unmark(con, source_file: str) -> None:
     con.execute("DELETE FROM audit.files_in_progress WHERE source_file = $name", {"name": source_file})
 
 
@@ -544,7 +545,7 @@ def _cfpb_writer(con, ingested_at) -> FileWriter:
         with duckdb.connect(config=duckdb_settings()) as scratch:
             sql_functions.register(scratch)
             for _ in cfpb.classify_file(scratch, chunks, landing_file.name, plausible, outcome.notes):
-                _in_transaction(con, lambda: move_chunk(scratch), crash_point="ingest:chunk")
+                _in_transaction(con, partial(move_chunk, scratch), crash_point="ingest:chunk")
                 _count_classified(scratch, {outcome.source_file: outcome})
 
     return write
