@@ -93,6 +93,10 @@ CASES = [
     (line()[:-1] + b', "amount": -Infinity}', "invalid_json"),
     (line()[:-1] + b', "user": {"age": inf}}', "invalid_json"),
     (b"NaN", "invalid_json"),
+    (line()[:-1] + b', "x": [ -Infinity]}', "invalid_json"),
+    (line()[:-1] + b', "x": [1,\tnan]}', "invalid_json"),
+    (line()[:-1] + b', "x": [1 , \t ]}', "invalid_json"),
+    (b" +iNf", "invalid_json"),
     (line()[:-1] + b', "status": "\xe6\x9c\xaa\xe5\xae\xa1\xe6\xa0\xb8"}', "invalid_json"),  # status twice
     (line()[:-1] + b', "user": {"name": "a", "name": "b"}}', "invalid_json"),
     (
@@ -100,6 +104,13 @@ CASES = [
         "invalid_json",
     ),
     (line()[:-1] + b', "x": {"y": {"z": 1, "z": 2}}}', "invalid_json"),
+    # a name repeated in each kind of object, a `{` in a text, nested objects
+    (line()[:-1] + b', "evaluation": {"score": 5, "score": 6}}', "invalid_json"),
+    (line()[:-1] + b', "x": 1, "x": 2}', "invalid_json"),
+    (line(transferred_at=..., status="\u672a\u5ba1\u6838")[:-1] + b', "status": "x"}', "invalid_json"),
+    (line(title="{")[:-1] + b', "user": {"a": 1, "a": 2}}', "invalid_json"),
+    (line()[:-1] + b', "replies": [{"replied_at": "2024-03-02 10:00:00", "author": "user", "m": {"k": 1, "k": 2}}]}', "invalid_json"),
+    (line(title="{}{", user={"a": {"b": 1}}, replies=[{"replied_at": "2024-03-02 10:00:00", "author": "user"}]), None),
     (line(title="a NaN, or inf, ,} in text", content='[1,] {"a":1,}'), None),
     (line()[:-1] + b', "title": "\\ud800"}', "invalid_json"),
     # issue 14.2: timestamps outside the plausible range
