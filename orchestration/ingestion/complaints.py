@@ -151,6 +151,27 @@ def _has_duplicate_names(line: str) -> str:
 # and content types are checked on their own.
 _REPLY_SHAPE = """'[{"replied_at": "VARCHAR", "author": "VARCHAR", "content": "VARCHAR"}]'"""
 
+# raw.complaints' columns after source_file and line_no, each field as landed:
+# JSON strings as text, scalars as text, objects and arrays as JSON.
+RAW_FIELDS = {
+    "complaint_id": _string,
+    "updated_at": _string,
+    "submitted_at": _string,
+    "platform": _string,
+    "domain": _string,
+    "industry": _scalar,
+    "problem_type": _scalar,
+    "amount": _scalar,
+    "title": _scalar,
+    "content": _scalar,
+    "status": _string,
+    "transferred_at": _string,
+    "user": _json,
+    "replies": _json,
+    "evaluation": _json,
+}
+_RAW_SELECT = ",\n    ".join(f'{extract(name)} AS "{name}"' for name, extract in RAW_FIELDS.items())
+
 # Builds temp table `classified` from temp table `landing_lines`. Each line is
 # parsed three times (valid? the line's and every field's type; every field's
 # text), the last two with one multi-path call each; every later check reads
@@ -220,7 +241,8 @@ checked AS (
         CASE WHEN replies_type = 'ARRAY' THEN json_type(replies, '$[*].content') END AS reply_content_types,
         CASE WHEN replies_type = 'ARRAY' THEN json_transform(replies, {_REPLY_SHAPE}) END AS reply_list
     FROM values
-)
+),
+verdicts AS (
 SELECT source_file, line_no, line, is_blank, s, t,
     CASE
         WHEN encoding_error THEN 'encoding'
@@ -269,34 +291,20 @@ SELECT source_file, line_no, line, is_blank, s, t,
             THEN 'reply_before_transfer'
     END AS reason
 FROM checked
+)
+-- What the moves read: a loaded line's fields (not the line: it is not kept),
+-- a quarantined line's text.
+SELECT source_file, line_no, is_blank, reason,
+    CASE WHEN reason IS NOT NULL THEN line END AS line,
+    {_RAW_SELECT}
+FROM verdicts
 """
-
-# raw.complaints' columns after source_file and line_no, each field as landed:
-# JSON strings as text, scalars as text, objects and arrays as JSON.
-RAW_FIELDS = {
-    "complaint_id": _string,
-    "updated_at": _string,
-    "submitted_at": _string,
-    "platform": _string,
-    "domain": _string,
-    "industry": _scalar,
-    "problem_type": _scalar,
-    "amount": _scalar,
-    "title": _scalar,
-    "content": _scalar,
-    "status": _string,
-    "transferred_at": _string,
-    "user": _json,
-    "replies": _json,
-    "evaluation": _json,
-}
-_RAW_SELECT = ",\n    ".join(f'{extract(name)} AS "{name}"' for name, extract in RAW_FIELDS.items())
 
 # The loaded lines of temp table `classified`, as raw.complaints' rows.
 LOADED_SQL = f"""
 SELECT
     source_file, line_no,
-    {_RAW_SELECT},
+    {", ".join(f'"{name}"' for name in RAW_FIELDS)},
     $ingested_at AS ingested_at
 FROM classified
 WHERE reason IS NULL AND NOT is_blank
