@@ -152,18 +152,26 @@ class _ContentSeen:
         self._con, self._ingested_at = con, ingested_at
         self._this_run: dict[tuple[str, str], FileOutcome] = {}
         self._deferred: list[tuple[FileOutcome, FileOutcome]] = []
+        # The ledger's loaded contents, read once (a query per file cost a
+        # millisecond each): (kind, sha256) -> the file that first loaded them.
+        self._loaded_before: dict[tuple[str, str], str] = {
+            (kind, sha): source_file
+            for kind, sha, source_file in con.execute(
+                "SELECT kind, sha256, arg_min(source_file, ingested_at) FROM audit.ingested_files"
+                " WHERE status = 'loaded' GROUP BY ALL"
+            ).fetchall()
+        }
 
     def would_duplicate(self, outcome: FileOutcome) -> str | None:
         """The file first loaded with this file's kind and content, if any."""
         first = self._this_run.get((outcome.kind, outcome.sha256))
         if first is not None:
             return first.source_file
-        found = self._con.execute(
-            "SELECT source_file FROM audit.ingested_files"
-            " WHERE sha256 = $sha AND kind = $kind AND status = 'loaded' ORDER BY ingested_at LIMIT 1",
-            {"sha": outcome.sha256, "kind": outcome.kind},
-        ).fetchall()
-        return found[0][0] if found else None
+        return self._loaded_before.get((outcome.kind, outcome.sha256))
+
+    def committed(self, outcome: FileOutcome) -> None:
+        """A file of this run whose ledger row committed on its own (streamed)."""
+        self._loaded_before.setdefault((outcome.kind, outcome.sha256), outcome.source_file)
 
     def is_duplicate(self, outcome: FileOutcome) -> bool:
         """True (and the duplicate recorded, or its record deferred) when the
@@ -487,6 +495,8 @@ def _stream_file(
         with temporary_setting(con, "checkpoint_threshold", STREAMING_CHECKPOINT_THRESHOLD):
             write(landing_file, outcome, tally)
             _in_transaction(con, commit)
+        if outcome.status == "loaded":
+            contents.committed(outcome)
         return
     except FileChanged as error:
         _postponed(outcome, error)
