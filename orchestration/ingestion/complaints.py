@@ -1,10 +1,12 @@
 """Validate complaint-dump lines in SQL and split them into raw rows and quarantine.
 
 The reasons and their order are SPEC section 3.1's: a line is quarantined with the
-first reason that applies. A line is parsed three times: is it JSON, then two
-multi-path calls returning one list each for all fields (the JSON types, with the
-root's first; the texts, objects and arrays as JSON text); the checks read those
-lists instead of parsing fragments again.
+first reason that applies. A line is parsed four times: is it JSON, are its
+member names unique, then two multi-path calls returning one list each for all
+fields (the JSON types, with the root's first; the texts, objects and arrays as
+JSON text); the checks read those lists instead of parsing fragments again.
+Where the time goes, and what each formulation here saved, is measured in
+docs/benchmarks.md ("performance round 2").
 """
 
 from __future__ import annotations
@@ -173,9 +175,9 @@ RAW_FIELDS = {
 _RAW_SELECT = ",\n    ".join(f'{extract(name)} AS "{name}"' for name, extract in RAW_FIELDS.items())
 
 # Builds temp table `classified` from temp table `landing_lines`. Each line is
-# parsed three times (valid? the line's and every field's type; every field's
-# text), the last two with one multi-path call each; every later check reads
-# those lists, never the line.
+# parsed four times (valid? unique names? the line's and every field's type;
+# every field's text), the last two with one multi-path call each; every later
+# check reads those lists, never the line.
 CLASSIFY_SQL = f"""
 CREATE OR REPLACE TEMP TABLE classified AS
 WITH lines AS (
