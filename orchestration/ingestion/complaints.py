@@ -113,8 +113,9 @@ _LENIENT_TOKEN = r",\s*[\]}]|(^|[:\[,])\s*[-+]?(?i:nan|inf)"
 _JSON_STRING = r'"(?:[^"\\]|\\.)*"'
 # The cheap search is the same pattern cut into pieces that each start with one
 # literal character (or the line's start), which RE2 finds by skipping ahead:
-# four times faster than the whole pattern, whose leading character class and
-# case-insensitive group make RE2 step through every byte.
+# together 0.59 s per 650k lines (one thread) against the whole pattern's 1.29 s,
+# whose leading character class and case-insensitive group make RE2 step
+# through every byte.
 _NAN_OR_INF = "(?:[nN][aA][nN]|[iI][nN][fF])"
 _LENIENT_PIECES = (
     rf",\s*(?:[\]}}]|[-+]?{_NAN_OR_INF})",

@@ -109,7 +109,10 @@ CASES = [
     (line()[:-1] + b', "x": 1, "x": 2}', "invalid_json"),
     (line(transferred_at=..., status="\u672a\u5ba1\u6838")[:-1] + b', "status": "x"}', "invalid_json"),
     (line(title="{")[:-1] + b', "user": {"a": 1, "a": 2}}', "invalid_json"),
-    (line()[:-1] + b', "replies": [{"replied_at": "2024-03-02 10:00:00", "author": "user", "m": {"k": 1, "k": 2}}]}', "invalid_json"),
+    (
+        line()[:-1] + b', "replies": [{"replied_at": "2024-03-02 10:00:00", "author": "user", "m": {"k": 1, "k": 2}}]}',
+        "invalid_json",
+    ),
     (line(title="{}{", user={"a": {"b": 1}}, replies=[{"replied_at": "2024-03-02 10:00:00", "author": "user"}]), None),
     (line(title="a NaN, or inf, ,} in text", content='[1,] {"a":1,}'), None),
     (line()[:-1] + b', "title": "\\ud800"}', "invalid_json"),
