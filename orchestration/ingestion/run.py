@@ -162,27 +162,17 @@ class _ContentSeen:
             ).fetchall()
         }
 
-    def would_duplicate(self, outcome: FileOutcome) -> str | None:
-        """The file first loaded with this file's kind and content, if any."""
-        first = self._this_run.get((outcome.kind, outcome.sha256))
-        if first is not None:
-            return first.source_file
-        return self._loaded_before.get((outcome.kind, outcome.sha256))
-
-    def committed(self, outcome: FileOutcome) -> None:
-        """A file of this run whose ledger row committed on its own (streamed)."""
-        self._loaded_before.setdefault((outcome.kind, outcome.sha256), outcome.source_file)
-
     def is_duplicate(self, outcome: FileOutcome) -> bool:
         """True (and the duplicate recorded, or its record deferred) when the
         content was loaded before; else the content is claimed by this file."""
-        original = self.would_duplicate(outcome)
+        content = (outcome.kind, outcome.sha256)
+        first = self._this_run.get(content)
+        original = first.source_file if first is not None else self._loaded_before.get(content)
         if original is None:
-            self._this_run[(outcome.kind, outcome.sha256)] = outcome
+            self._this_run[content] = outcome
             return False
         _reset_counts(outcome)
         outcome.status, outcome.duplicate_of = "duplicate", original
-        first = self._this_run.get((outcome.kind, outcome.sha256))
         if first is not None:
             self._deferred.append((outcome, first))
         else:
@@ -484,9 +474,8 @@ def _stream_file(
 
     def commit() -> None:
         outcome.sha256 = tally.sha256
-        if contents.would_duplicate(outcome):
+        if contents.is_duplicate(outcome):
             _discard(con, outcome.source_file, ingested_at)
-            contents.is_duplicate(outcome)
         else:
             _record(con, [outcome], ingested_at)
             _unmark(con, outcome.source_file)
@@ -495,8 +484,6 @@ def _stream_file(
         with temporary_setting(con, "checkpoint_threshold", STREAMING_CHECKPOINT_THRESHOLD):
             write(landing_file, outcome, tally)
             _in_transaction(con, commit)
-        if outcome.status == "loaded":
-            contents.committed(outcome)
         return
     except FileChanged as error:
         _postponed(outcome, error)
