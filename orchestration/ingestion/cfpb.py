@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orchestration.ingestion.reader import LineChunk
+from orchestration.ingestion.reader import LineChunk, for_duckdb
 from orchestration.reference import cfpb_company_responses, sql_list
 
 # raw.cfpb_complaints' value columns, in order, and the header names that mean
@@ -124,7 +124,7 @@ RECORD_SCHEMA = pa.schema(
 
 def _table(source_file: str, line_no, record, encoding_error, before_header: bool) -> pa.Table:
     n = len(line_no)
-    return pa.table(
+    table = pa.table(
         {
             "source_file": pc.fill_null(pa.nulls(n, pa.string()), source_file),
             "line_no": pa.array(line_no, pa.int64()),
@@ -134,6 +134,7 @@ def _table(source_file: str, line_no, record, encoding_error, before_header: boo
         },
         schema=RECORD_SCHEMA,
     )
+    return for_duckdb(table)
 
 
 class _Lines:
