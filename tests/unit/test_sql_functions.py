@@ -1,6 +1,7 @@
 """The SQL functions ingestion and staging share (orchestration/warehouse/sql_functions.py)."""
 
 import datetime as dt
+import unicodedata
 
 import duckdb
 import pytest
@@ -90,6 +91,40 @@ def test_trim_and_nfkc(con):
     assert scalar(con, "SELECT tousu_trim(?)", "\u3000 分期乐 \t") == "分期乐"
     assert scalar(con, "SELECT tousu_nfkc(?)", "ＳＨＥＩＮ①") == "SHEIN1"
     assert scalar(con, "SELECT tousu_nfkc(NULL)") is None
+
+
+def test_text_the_nfkc_shortcut_passes_is_its_own_nfkc(con):
+    """tousu_nfkc skips the Python UDF for text matching NFKC_STABLE_PATTERN:
+    every character DuckDB's pattern accepts must be its own NFKC and no format
+    character, and no two of them may compose into another character."""
+    from orchestration.warehouse.sql_functions import NFKC_STABLE_PATTERN
+
+    accepted = {
+        chr(code)
+        for (code,) in con.execute(
+            "SELECT code FROM (SELECT * FROM range(1, 55296) UNION ALL SELECT * FROM range(57344, 1114112)) AS t(code)"
+            " WHERE regexp_full_match(chr(code::INTEGER), ?)",  # every code point but the surrogates
+            [NFKC_STABLE_PATTERN],
+        ).fetchall()
+    }
+    assert len(accepted) == 95 + 20992  # printable ASCII, CJK Unified Ideographs
+    for char in accepted:
+        assert unicodedata.normalize("NFKC", char) == char and unicodedata.category(char) != "Cf", hex(ord(char))
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):
+            assert not {chr(int(part, 16)) for part in parts} <= accepted, hex(code)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["分期乐", "SHEIN 1", "ＳＨＥＩＮ①", "分期\u200b乐", "e\u0301", "ｶﾞ", "\uf900", "㈱", "A\u3000B", "", "\u00a0"],
+)
+def test_the_nfkc_shortcut_and_the_udf_agree(con, text):
+    assert scalar(con, "SELECT tousu_nfkc(?)", text) == scalar(con, "SELECT tousu_nfkc_udf(?)", text)
+    assert scalar(con, "SELECT tousu_nfkc(?)", text) == unicodedata.normalize(
+        "NFKC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    )
 
 
 def test_register_is_idempotent_and_works_on_cursors(con):
