@@ -29,10 +29,14 @@
     where source_ingested_at > {{ ingestion_watermark() }}
 {%- endmacro %}
 
-{#- Only the changed complaints on an incremental run; every complaint otherwise. -#}
-{% macro where_complaint_changed(column='complaint_id') -%}
+{#- For a read of int_complaints__current_state: only the changed complaints
+    on an incremental run, every complaint otherwise. The same rows as
+    `complaint_id in (changed_complaints())` (a complaint has one state), but a
+    filter on the time skips the older row groups unread, where the semi-join
+    read every state (about 1 s per model and day at 10M). -#}
+{% macro where_complaint_changed() -%}
     {%- if is_incremental() -%}
-        where {{ column }} in ({{ changed_complaints() }})
+        where source_ingested_at > {{ ingestion_watermark() }}
     {%- endif -%}
 {%- endmacro %}
 

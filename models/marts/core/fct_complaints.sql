@@ -32,9 +32,12 @@ first_replies as (
     where
         replies.is_effective_platform_reply
         {%- if is_incremental() %}
-        -- a full build needs no filter: semi-joining all 10M complaints would
-        -- hold a second hash table of every id beside the aggregate's
-            and replies.complaint_id in (select complaints.complaint_id from complaints)
+        -- The replies of the changed complaints, and no others: each reply
+        -- carries its complaint's state time, which is newer than this table's
+        -- for exactly those. A filter on the time skips the older row groups
+        -- unread, where a semi-join on complaint_id read every reply (about
+        -- 1 s of each day at 10M). A full build needs no filter.
+            and replies.source_ingested_at > {{ ingestion_watermark() }}
         {%- endif %}
     group by replies.complaint_id
 
