@@ -2,15 +2,26 @@
 -- Every rated complaint is counted in exactly its month's rating row.
 with
 
-facts as (
+-- counted per month first, the key spelled once per month (not per complaint)
+fact_months as (
 
     select
         platform,
-        {{ year_key('year(submitted_date)') }} || '-' || lpad(month(submitted_date)::string, 2, '0') as period_key,
+        date_trunc('month', submitted_date)::date as month_start,
         count(*) as n_complaints
     from {{ ref('fct_complaints') }}
     where is_rated
     group by all
+
+),
+
+facts as (
+
+    select
+        platform,
+        {{ year_key('year(month_start)') }} || '-' || lpad(month(month_start)::string, 2, '0') as period_key,
+        n_complaints
+    from fact_months
 
 ),
 
