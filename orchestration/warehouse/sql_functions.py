@@ -236,13 +236,3 @@ def register(con: duckdb.DuckDBPyConnection, *, stored: bool = False) -> duckdb.
     for name, (params, body) in MACROS.items():
         con.execute(f"CREATE OR REPLACE {kind} {name}{params} AS ({body})")
     return con
-    con.create_function(
-        "tousu_nfkc_udf",
-        nfkc,
-        [duckdb.sqltype("VARCHAR")],
-        duckdb.sqltype("VARCHAR"),
-        type="arrow",
-        null_handling="special",
-        side_effects=False,
-    )
-    return con
