@@ -32,12 +32,9 @@ first_replies as (
     where
         replies.is_effective_platform_reply
         {%- if is_incremental() %}
-        -- The replies of the changed complaints, and no others: each reply
-        -- carries its complaint's state time, which is newer than this table's
-        -- for exactly those. A filter on the time skips the older row groups
-        -- unread, where a semi-join on complaint_id read every reply (about
-        -- 1 s of each day at 10M). A full build needs no filter.
-            and replies.source_ingested_at > {{ ingestion_watermark() }}
+        -- the changed complaints' replies, found by their state time
+        -- (macro where_complaint_changed); a full build needs no filter
+            and {{ state_changed('replies.source_ingested_at') }}
         {%- endif %}
     group by replies.complaint_id
 

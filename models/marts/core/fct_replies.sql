@@ -18,11 +18,7 @@ complaints as (
 replies as (
 
     select * from {{ ref('int_complaint_replies') }}
-    {% if is_incremental() %}
-    -- only the changed complaints' replies carry a newer state time (as in
-    -- fct_complaints): the older row groups are skipped unread
-        where source_ingested_at > {{ ingestion_watermark() }}
-    {% endif %}
+    {{ where_complaint_changed() }}
 
 ),
 
