@@ -27,6 +27,9 @@ from orchestration.warehouse import spark
 _OFFLINE = {"--version", "--help", "-h", "parse", "deps", "clean", "debug"}
 
 
+# dbt's own setting for its log file's level (dbt's default: debug).
+LOG_LEVEL_FILE_ENV = "DBT_LOG_LEVEL_FILE"
+
 # The installed dbt adapters, as dbt's `--version` lists its plugins.
 _ADAPTERS = ("dbt-duckdb", "dbt-spark")
 
@@ -59,6 +62,11 @@ def main() -> None:
     if sys.argv[1:] == ["--version"]:
         print(installed_versions())
         return
+    # The invocation's dbt.log at info level (each node's start and result, and
+    # why a parse was not partial) unless the caller asks for more: at debug,
+    # dbt writes every statement and connection event there, a tenth of its
+    # time per node (docs/benchmarks.md). DBT_LOG_LEVEL_FILE=debug brings it back.
+    os.environ.setdefault(LOG_LEVEL_FILE_ENV, "info")
     from dbt.cli.main import cli
 
     data_dir = os.environ.get(DATA_DIR_ENV)
