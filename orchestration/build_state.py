@@ -63,15 +63,32 @@ def forget_success(data_dir: DataDir) -> None:
     data_dir.last_build.unlink(missing_ok=True)
 
 
-def nothing_new(data_dir: DataDir) -> str | None:
-    """The release of the last build when a build now would change nothing, else None."""
+def _last_success(data_dir: DataDir) -> dict | None:
+    """What the last successful build recorded, if the warehouse is still as it
+    left it and the code the same; else None."""
     try:
         state = json.loads(data_dir.last_build.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    ingested = ledger.signatures(ledger.load(data_dir.ledger_snapshot))
     if state.get("warehouse") != _warehouse_signature(data_dir) or state.get("code") != code_fingerprint():
         return None
+    return state
+
+
+def as_last_built(data_dir: DataDir) -> bool:
+    """True when the last build succeeded with this code and nothing has written
+    the warehouse since: every model and test is then up to date with the rows
+    it holds (what orchestration/build_scope.py relies on). Asked before a build
+    writes anything."""
+    return _last_success(data_dir) is not None
+
+
+def nothing_new(data_dir: DataDir) -> str | None:
+    """The release of the last build when a build now would change nothing, else None."""
+    state = _last_success(data_dir)
+    if state is None:
+        return None
+    ingested = ledger.signatures(ledger.load(data_dir.ledger_snapshot))
     landing = scan(data_dir.landing)
     if landing.undecodable:
         return None

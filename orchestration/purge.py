@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from orchestration import ledger
 from orchestration.assets.keys import DBT_ASSET_NAME
+from orchestration.build_state import forget_success
 from orchestration.jobs import REFRESH_JOB_NAME
 from orchestration.paths import DataDir
 from orchestration.runner import BuildOutcome, run_writer_job
@@ -74,6 +75,10 @@ def purge_complaints(data_dir: DataDir, complaint_ids: list[str], verbose: bool 
     result = PurgeResult(ids)
     now = dt.datetime.now(dt.UTC)
     with hold_writer(data_dir.root):
+        # The next build runs every dbt node (orchestration/build_scope.py),
+        # whether this rebuild ends or not: a Spark warehouse's tables are not
+        # in the file whose signature the last build recorded.
+        forget_success(data_dir)
         if engine.recorded(data_dir) == engine.SPARK:
             from orchestration.warehouse.spark import Queries, session
 

@@ -13,13 +13,24 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
-from orchestration.assets.keys import DBT_ASSET_NAME, PUBLICATION_ASSET_NAME, PUBLICATION_MODEL
+from orchestration.assets.keys import (
+    AUDIT_INGESTED_FILES,
+    AUDIT_QUARANTINE,
+    DBT_ASSET_NAME,
+    PUBLICATION_ASSET_NAME,
+    PUBLICATION_MODEL,
+    RAW_CFPB_COMPLAINTS,
+    RAW_COMPLAINTS,
+    RAW_PLATFORMS,
+)
+from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN, source_ids_by_table, unchanged_nodes
 from orchestration.dbt_runs import prepare_invocation
 from orchestration.failpoints import failpoint
 from orchestration.manifest import build_vars
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.version import code_version
+from orchestration.warehouse.serving import SERVED_SCHEMA
 
 # Ratings are published per month in the platforms' time zone (SPEC: local
 # dates are Asia/Shanghai). end_offset=0: only months that have ended exist.
@@ -92,10 +103,41 @@ def tousu_dbt_models(
     # Unit tests check the SQL on fixed inputs, not the data: they run in CI
     # (`make test`), as dbt advises, not in every build.
     args += ["--exclude-resource-type", "unit_test"]
+    unchanged = [] if config.full_refresh else nodes_left_as_they_are(context)
+    if unchanged:
+        context.log.info(f"{len(unchanged)} dbt nodes read nothing this run wrote; left as they are: {unchanged}")
+        args += ["--exclude", " ".join(unchanged)]
     for event in dbt.cli(args, context=context, target_path=dbt_invocation_dir(context, data_dir)).stream():
         yield event
         if isinstance(event, dg.Output):
             failpoint(f"dbt:after:{event.output_name}")
+
+
+def nodes_left_as_they_are(context: dg.AssetExecutionContext) -> list[str]:
+    """The dbt nodes this build need not run (orchestration/build_scope.py):
+    none when this run did not ingest first (a run of the dbt assets alone), or
+    when the warehouse or the code changed since the last successful build."""
+    run_id = context.run.run_id
+    ledger = context.instance.get_latest_materialization_event(AUDIT_INGESTED_FILES)
+    if ledger is None or ledger.run_id != run_id:
+        return []
+    if not _metadata(ledger).get(AS_LAST_BUILT, False):
+        return []
+    # The ledger gets rows in every run that ingests; the other sources only
+    # when a file of their kind brought lines.
+    written = {AUDIT_INGESTED_FILES}
+    for key in (RAW_COMPLAINTS, RAW_PLATFORMS, RAW_CFPB_COMPLAINTS, AUDIT_QUARANTINE):
+        event = context.instance.get_latest_materialization_event(key)
+        if event is None or event.run_id != run_id or _metadata(event).get(ROWS_WRITTEN, 1) > 0:
+            written.add(key)
+    manifest = json.loads(Path(tousu_dbt_project.manifest_path).read_text())
+    sources = source_ids_by_table(manifest)
+    changed = [sources[tuple(key.path)] for key in written if tuple(key.path) in sources]
+    return unchanged_nodes(manifest, changed, always_built_schemas=[SERVED_SCHEMA])
+
+
+def _metadata(event: dg.EventLogEntry) -> dict[str, Any]:
+    return {name: value.value for name, value in event.asset_materialization.metadata.items()}
 
 
 class PublicationConfig(dg.Config):

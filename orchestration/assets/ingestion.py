@@ -21,7 +21,9 @@ from orchestration.assets.keys import (
     RAW_COMPLAINTS,
     RAW_PLATFORMS,
 )
-from orchestration.build_state import forget_success
+from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN
+from orchestration.build_state import as_last_built, forget_success
+from orchestration.ingestion.landing import FileKind
 from orchestration.ingestion.run import IngestionReport, ingest_landing
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
@@ -158,6 +160,9 @@ def landing_ingestion(
 ):
     """Ingest every new file in landing/: each line loaded or quarantined, each file audited."""
     paths = data_dir.paths()
+    # Asked before anything is written: may the dbt step leave the nodes whose
+    # sources this run does not write as they are (orchestration/build_scope.py)?
+    unchanged_since_last_build = as_last_built(paths)
     forget_success(paths)  # until this build succeeds, the next one has work to do
 
     def progress(files_read: int, files_to_read: int, lines_read: int) -> None:
@@ -190,14 +195,13 @@ def landing_ingestion(
         )
     loaded = report.of("loaded")
     summary = {"new_files": len(loaded), "duplicate_files": len(report.of("duplicate")), **line_summary(report)}
+    written = _rows_written(report)
     yield dg.MaterializeResult(
         asset_key=RAW_COMPLAINTS,
-        metadata={**summary, "complaint_lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "complaints")},
+        metadata={**summary, "complaint_lines_loaded": written[RAW_COMPLAINTS], ROWS_WRITTEN: written[RAW_COMPLAINTS]},
     )
-    yield dg.MaterializeResult(
-        asset_key=RAW_PLATFORMS,
-        metadata={"lines_loaded": sum(f.n_loaded for f in loaded if f.kind == "platforms")},
-    )
+    for key in (RAW_PLATFORMS, RAW_CFPB_COMPLAINTS):
+        yield dg.MaterializeResult(asset_key=key, metadata={"lines_loaded": written[key], ROWS_WRITTEN: written[key]})
     # The ledger's materialization shows each file of this run with its counts.
     yield dg.MaterializeResult(
         asset_key=AUDIT_INGESTED_FILES,
@@ -205,10 +209,28 @@ def landing_ingestion(
             "files_recorded": len(report.files),
             **summary,
             "files": _files_table(report),
+            AS_LAST_BUILT: unchanged_since_last_build,
         },
     )
     yield dg.MaterializeResult(
         asset_key=AUDIT_QUARANTINE,
-        metadata={"lines_quarantined": sum(f.n_quarantined for f in loaded)},
+        metadata={"lines_quarantined": written[AUDIT_QUARANTINE], ROWS_WRITTEN: written[AUDIT_QUARANTINE]},
     )
     yield from checks
+
+
+# The raw tables each kind of landing file loads into.
+_RAW_TABLE_OF_KIND = {
+    FileKind.COMPLAINTS: RAW_COMPLAINTS,
+    FileKind.PLATFORMS: RAW_PLATFORMS,
+    FileKind.CFPB: RAW_CFPB_COMPLAINTS,
+}
+
+
+def _rows_written(report: IngestionReport) -> dict[dg.AssetKey, int]:
+    """The rows this run added to each raw table and to the quarantine."""
+    written = dict.fromkeys([*_RAW_TABLE_OF_KIND.values(), AUDIT_QUARANTINE], 0)
+    for outcome in report.of("loaded"):
+        written[_RAW_TABLE_OF_KIND[outcome.kind]] += outcome.n_loaded
+        written[AUDIT_QUARANTINE] += outcome.n_quarantined
+    return written

@@ -171,6 +171,33 @@ def test_no_build_parses_the_whole_dbt_project(foreign):
         assert "Unable to do partial parsing" not in log
 
 
+def test_a_build_of_complaint_dumps_alone_leaves_the_other_sources_nodes_as_they_are(foreign):
+    """The third batch holds complaint dumps only, and lands right after a
+    successful build: its build leaves the seeds, the registry's staging and
+    the CFPB models with their tests as they are (orchestration/build_scope.py),
+    and test_several_builds_give_the_tables_of_one_build shows nothing differs."""
+    runs = foreign.incremental.logs / "dbt"
+    invocations = sorted(runs.glob("tousu_dbt_models-*"), key=lambda path: path.stat().st_mtime)
+    ran = [
+        {result["unique_id"].split(".")[2] for result in json.loads((path / "run_results.json").read_text())["results"]}
+        for path in invocations
+    ]
+    left_out = {
+        "compound_surnames",
+        "province_aliases",
+        "unique_domains_domain",
+        "stg_tousu__platform_registry",
+        "stg_cfpb__complaints",
+        "fct_cfpb_complaints",
+    }
+    assert left_out <= ran[0] and left_out <= ran[1]  # the first build; the second follows a publication
+    assert not left_out & ran[2]
+    # what reads the new lines, and each test of it, still runs
+    assert {"int_complaints__current_state", "fct_complaints", "platform_ratings", "typical_cases"} <= ran[2]
+    assert any(name.startswith("relationships_fct_complaints_platform") for name in ran[2])
+    assert len(ran[2]) < len(ran[0])
+
+
 def test_late_states_change_periods_built_before(foreign):
     # Later batches bring replies, evaluations and new complaints for the
     # period: its live ratings move after it was first built (and published).
