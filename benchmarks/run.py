@@ -68,6 +68,39 @@ def _generated(folder: Path, command: list[str], env: dict[str, str], logs: Path
     return measured
 
 
+# Issue 19's targets: those of `make bench-large` at 10M complaints, and the
+# two it sets for `make bench` at 1M (and any other size).
+LARGE = 10_000_000
+
+
+def issue_targets(complaints: int, full, incremental, floor, pandas, peak_bytes: int) -> list[tuple[str, bool, str]]:
+    """(target, met, measured) for each of issue 19's targets at this size."""
+    large = complaints >= LARGE
+    full_factor, day_share = (2, 0.03) if large else (3, 0.10)
+    targets = [
+        (
+            f"full build within {full_factor}x the floor",
+            full.seconds <= full_factor * floor.seconds,
+            f"{full.seconds / floor.seconds:.2f}x",
+        ),
+        (
+            f"incremental day within {day_share:.0%} of the full build",
+            incremental.seconds <= day_share * full.seconds,
+            f"{incremental.seconds / full.seconds:.1%}",
+        ),
+    ]
+    if large:
+        targets.append(
+            (
+                "incremental day at least 20x faster than the pandas script",
+                pandas.seconds >= 20 * incremental.seconds,
+                f"{pandas.seconds / incremental.seconds:.1f}x",
+            )
+        )
+    targets.append(("peak memory under 4 GiB", peak_bytes < 4 * GIB, f"{peak_bytes / GIB:.2f} GiB"))
+    return targets
+
+
 def _link_all(source: Path, target: Path) -> None:
     """Hard links (the landing scan never follows symlinks): no copy of 20 GB."""
     target.mkdir(parents=True, exist_ok=True)
@@ -303,20 +336,7 @@ def main(argv: list[str] | None = None) -> int:
         spark_runs.append(run)
 
     tousu_peak = max(full.peak_rss_bytes, incremental.peak_rss_bytes)
-    targets = [
-        ("full build within 3x the floor", full.seconds <= 3 * floor.seconds, f"{full.seconds / floor.seconds:.2f}x"),
-        (
-            "incremental day within 10% of the full build",
-            incremental.seconds <= 0.10 * full.seconds,
-            f"{incremental.seconds / full.seconds:.1%}",
-        ),
-        ("peak memory under 4 GiB", tousu_peak < 4 * GIB, f"{tousu_peak / GIB:.2f} GiB"),
-        (
-            "tousu at least 3x faster than pandas",
-            pandas.seconds >= 3 * full.seconds,
-            f"{pandas.seconds / full.seconds:.2f}x",
-        ),
-    ]
+    targets = issue_targets(args.complaints, full, incremental, floor, pandas, tousu_peak)
     lines = [
         f"## {args.complaints:,} complaints",
         "",

@@ -4,6 +4,7 @@ give the build's monthly ratings; `compare` refuses a difference."""
 
 import datetime as dt
 import json
+from types import SimpleNamespace
 
 import duckdb
 import pytest
@@ -11,7 +12,7 @@ from conftest import run_tousu
 from spec_oracle import parse_ts
 
 from benchmarks import floor, pandas_ratings
-from benchmarks.run import compare
+from benchmarks.run import compare, issue_targets
 from orchestration.generate.synthetic import generate, generate_next_day
 from orchestration.paths import DataDir
 
@@ -77,3 +78,26 @@ def test_compare_refuses_a_different_number(built, tmp_path):
                          FROM '{serving}' WHERE period_type = 'month') TO '{tmp_path / "off.parquet"}'""")
     with pytest.raises(SystemExit, match="differs"):
         compare(serving, tmp_path / "off.parquet", "tampered")
+
+
+def test_the_harness_judges_issue_19s_targets_for_its_size():
+    def step(seconds: float) -> SimpleNamespace:
+        return SimpleNamespace(seconds=seconds)
+
+    floor, pandas = step(100), step(300)
+    # 1M (make bench): full build within 3x the floor, day within 10% of it
+    small = issue_targets(1_000_000, step(300), step(30), floor, pandas, 2 << 30)
+    assert [(name, met) for name, met, _ in small] == [
+        ("full build within 3x the floor", True),
+        ("incremental day within 10% of the full build", True),
+        ("peak memory under 4 GiB", True),
+    ]
+    # 10M (make bench-large): within 2x, 3%, and a day 20x faster than pandas
+    large = issue_targets(10_000_000, step(300), step(30), floor, pandas, 5 << 30)
+    assert [(name, met) for name, met, _ in large] == [
+        ("full build within 2x the floor", False),
+        ("incremental day within 3% of the full build", False),
+        ("incremental day at least 20x faster than the pandas script", False),
+        ("peak memory under 4 GiB", False),
+    ]
+    assert [measured for _, _, measured in large] == ["3.00x", "10.0%", "10.0x", "5.00 GiB"]
