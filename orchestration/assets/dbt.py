@@ -15,13 +15,10 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 
 from orchestration.assets.keys import (
     AUDIT_INGESTED_FILES,
-    AUDIT_QUARANTINE,
     DBT_ASSET_NAME,
+    INGESTION_KEYS,
     PUBLICATION_ASSET_NAME,
     PUBLICATION_MODEL,
-    RAW_CFPB_COMPLAINTS,
-    RAW_COMPLAINTS,
-    RAW_PLATFORMS,
 )
 from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN, source_ids_by_table, unchanged_nodes
 from orchestration.dbt_runs import prepare_invocation
@@ -126,7 +123,7 @@ def nodes_left_as_they_are(context: dg.AssetExecutionContext) -> list[str]:
     # The ledger gets rows in every run that ingests; the other sources only
     # when a file of their kind brought lines.
     written = {AUDIT_INGESTED_FILES}
-    for key in (RAW_COMPLAINTS, RAW_PLATFORMS, RAW_CFPB_COMPLAINTS, AUDIT_QUARANTINE):
+    for key in set(INGESTION_KEYS) - written:
         event = context.instance.get_latest_materialization_event(key)
         if event is None or event.run_id != run_id or _metadata(event).get(ROWS_WRITTEN, 1) > 0:
             written.add(key)

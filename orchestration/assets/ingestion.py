@@ -16,6 +16,7 @@ from orchestration.assets.keys import (
     AUDIT_PURGED_LINES,
     AUDIT_QUARANTINE,
     INGESTION_GROUP,
+    INGESTION_KEYS,
     LANDING_FILES,
     RAW_CFPB_COMPLAINTS,
     RAW_COMPLAINTS,
@@ -48,7 +49,6 @@ purged_lines = dg.AssetSpec(
     group_name=INGESTION_GROUP,
     kinds=WAREHOUSE_KINDS,
 )
-INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, RAW_CFPB_COMPLAINTS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
 
 # Freshness as the dbt sources declare it (one definition, in the sources YAML).
 FRESHNESS_POLICIES = [policy for policy in freshness_policies() if policy.asset_key in INGESTION_KEYS]

@@ -17,6 +17,8 @@ RAW_CFPB_COMPLAINTS = dg.AssetKey(["raw", "cfpb_complaints"])
 AUDIT_INGESTED_FILES = dg.AssetKey(["audit", "ingested_files"])
 AUDIT_QUARANTINE = dg.AssetKey(["audit", "quarantine"])
 AUDIT_PURGED_LINES = dg.AssetKey(["audit", "purged_lines"])
+# What a build's ingestion writes, each read by dbt as a source.
+INGESTION_KEYS = (RAW_COMPLAINTS, RAW_PLATFORMS, RAW_CFPB_COMPLAINTS, AUDIT_INGESTED_FILES, AUDIT_QUARANTINE)
 
 # The dbt model published_ratings (schema marts), built only by publication.
 PUBLICATION_MODEL = "published_ratings"

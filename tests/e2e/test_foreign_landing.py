@@ -157,13 +157,17 @@ def test_a_reader_polling_serving_during_builds(foreign):
     assert len(stats["releases"]) == foreign.n_releases  # it read every release, across each swap
 
 
+def build_invocations(foreign: Foreign) -> list[Path]:
+    """The artifacts folder of each build's dbt invocation, oldest first."""
+    runs = foreign.incremental.logs / "dbt"
+    return sorted(runs.glob("tousu_dbt_models-*"), key=lambda path: path.stat().st_mtime)
+
+
 def test_no_build_parses_the_whole_dbt_project(foreign):
     """The first build of a data directory starts from the parse state `make
     manifest` left (same profile, same vars: orchestration/manifest.py), the
     builds after it from the one before, and none parses everything again."""
-    runs = foreign.incremental.logs / "dbt"
-    invocations = sorted(runs.glob("tousu_dbt_models-*"), key=lambda path: path.stat().st_mtime)
-    logs = [(path / "dbt.log").read_text(encoding="utf-8") for path in invocations]
+    logs = [(path / "dbt.log").read_text(encoding="utf-8") for path in build_invocations(foreign)]
     assert len(logs) == len(foreign.builds)
     for log in logs:
         # dbt says why at info level, the level of the invocation's log
@@ -176,11 +180,9 @@ def test_a_build_of_complaint_dumps_alone_leaves_the_other_sources_nodes_as_they
     successful build: its build leaves the seeds, the registry's staging and
     the CFPB models with their tests as they are (orchestration/build_scope.py),
     and test_several_builds_give_the_tables_of_one_build shows nothing differs."""
-    runs = foreign.incremental.logs / "dbt"
-    invocations = sorted(runs.glob("tousu_dbt_models-*"), key=lambda path: path.stat().st_mtime)
     ran = [
         {result["unique_id"].split(".")[2] for result in json.loads((path / "run_results.json").read_text())["results"]}
-        for path in invocations
+        for path in build_invocations(foreign)
     ]
     left_out = {
         "compound_surnames",
