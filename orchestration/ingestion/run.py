@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -117,13 +118,13 @@ def ingest_landing(
             step_done(1)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
     batches = list(_batches(complaint_files))
-    for batch in batches[:-1]:
-        _load_complaint_batch(con, batch, ingested_at, contents)
+    for index, (batch, reads) in enumerate(_read_ahead(batches)):
+        if index < len(batches) - 1:
+            _load_complaint_batch(con, batch, reads, ingested_at, contents)
+        else:
+            with settling_row_group_merges(con):
+                _load_complaint_batch(con, batch, reads, ingested_at, contents)
         step_done(len(batch))
-    if batches:
-        with settling_row_group_merges(con):
-            _load_complaint_batch(con, batches[-1], ingested_at, contents)
-        step_done(len(batches[-1]))
     contents.record_deferred()
     return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
 
@@ -388,24 +389,56 @@ def _is_large(batch: list[tuple[LandingFile, FileOutcome]]) -> bool:
     return len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES
 
 
+# A landed file's lines read into memory, with the sha256 of the bytes read,
+# or why it could not be read.
+_FileRead = tuple[pa.Table | None, str | None, OSError | EOFError | None]
+
+
+def _read_file(landing_file: LandingFile) -> _FileRead:
+    tally = ByteTally()
+    try:
+        table = _read_whole(landing_file, tally)
+    except (OSError, EOFError) as error:  # FileChanged is an OSError
+        return None, None, error
+    return table, tally.sha256, None
+
+
+def _read_files(batch: list[tuple[LandingFile, FileOutcome]]) -> list[_FileRead] | None:
+    """Each file's lines; None for a large file, which is streamed instead."""
+    return None if _is_large(batch) else [_read_file(landing_file) for landing_file, _ in batch]
+
+
+def _read_ahead(batches: list) -> Iterator[tuple[list, list[_FileRead] | None]]:
+    """Each batch with its files read, the next batch read in a thread while
+    the caller validates this one: reading (hashing, UTF-8 checks, splitting)
+    runs on one core, and DuckDB would otherwise leave the other idle meanwhile.
+    Only reads happen in the thread; every decision and write stays here."""
+    if not batches:
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tousu-read") as reader:
+        ahead = reader.submit(_read_files, batches[0])
+        for index, batch in enumerate(batches):
+            reads = ahead.result()
+            if index + 1 < len(batches):
+                ahead = reader.submit(_read_files, batches[index + 1])
+            yield batch, reads
+
+
 def _read_batch(
-    batch: list[tuple[LandingFile, FileOutcome]], contents: _ContentSeen
+    batch: list[tuple[LandingFile, FileOutcome]], reads: list[_FileRead], contents: _ContentSeen
 ) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
     """The lines of a batch's new files; a file that cannot be read is marked
     failed, one that changed while read postponed, a duplicate recorded as
     such, and all three left out."""
     tables, loaded = [], {}
-    for landing_file, outcome in batch:
-        tally = ByteTally()
-        try:
-            table = _read_whole(landing_file, tally)
-        except FileChanged as error:
+    for (_, outcome), (table, sha256, error) in zip(batch, reads, strict=True):
+        if isinstance(error, FileChanged):
             _postponed(outcome, error)
             continue
-        except (OSError, EOFError) as error:
+        if error is not None:
             _failed(outcome, f"cannot read: {error}")
             continue
-        outcome.sha256 = tally.sha256
+        outcome.sha256 = sha256
         if not contents.is_duplicate(outcome):
             tables.append(table)
             loaded[outcome.source_file] = outcome
@@ -413,12 +446,12 @@ def _read_batch(
 
 
 def _load_complaint_batch(
-    con, batch: list[tuple[LandingFile, FileOutcome]], ingested_at, contents: _ContentSeen
+    con, batch: list[tuple[LandingFile, FileOutcome]], reads: list[_FileRead] | None, ingested_at, contents: _ContentSeen
 ) -> None:
-    if _is_large(batch):
+    if reads is None:
         _stream_large_file(con, *batch[0], ingested_at, contents)
         return
-    lines, loaded = _read_batch(batch, contents)
+    lines, loaded = _read_batch(batch, reads, contents)
     if not loaded:
         return
 
