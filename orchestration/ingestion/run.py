@@ -446,7 +446,11 @@ def _read_batch(
 
 
 def _load_complaint_batch(
-    con, batch: list[tuple[LandingFile, FileOutcome]], reads: list[_FileRead] | None, ingested_at, contents: _ContentSeen
+    con,
+    batch: list[tuple[LandingFile, FileOutcome]],
+    reads: list[_FileRead] | None,
+    ingested_at,
+    contents: _ContentSeen,
 ) -> None:
     if reads is None:
         _stream_large_file(con, *batch[0], ingested_at, contents)
