@@ -175,12 +175,11 @@ RAW_FIELDS = {
 }
 _RAW_SELECT = ",\n    ".join(f'{extract(name)} AS "{name}"' for name, extract in RAW_FIELDS.items())
 
-# Builds temp table `classified` from temp table `landing_lines`. Each line is
+# The verdict on each line of temp table `landing_lines`. Each line is
 # parsed four times (valid? unique names? the line's and every field's type;
 # every field's text), the last two with one multi-path call each; every later
 # check reads those lists, never the line.
-CLASSIFY_SQL = f"""
-CREATE OR REPLACE TEMP TABLE classified AS
+_CLASSIFY_SELECT = f"""
 WITH lines AS (
     SELECT source_file, line_no, encoding_error,
            -- CRLF files: the CR belongs to the line ending, not to the JSON.
@@ -302,6 +301,11 @@ SELECT source_file, line_no, is_blank, reason,
     {_RAW_SELECT}
 FROM verdicts
 """
+
+CLASSIFY_SQL = f"CREATE OR REPLACE TEMP TABLE classified AS {_CLASSIFY_SELECT}"
+# The same verdicts added to those `classified` holds (one transaction of
+# several batches: orchestration/ingestion/run.py, TRANSACTION_BYTES).
+APPEND_CLASSIFIED_SQL = f"INSERT INTO classified {_CLASSIFY_SELECT}"
 
 # The loaded lines of temp table `classified`, as raw.complaints' rows.
 LOADED_SQL = f"""

@@ -2,8 +2,9 @@
 
 Atomicity is per file: a file is either wholly ingested (its raw rows, its
 quarantined lines and its audit row) or not at all. Small complaint files are
-ingested in batches — one transaction and one SQL pass for many files, since
-planning the validation query costs more than running it on a small file. A
+read and validated in batches — one SQL pass for many files, since planning
+the validation query costs more than running it on a small file — while the
+next batch is read, and a few batches share a transaction. A
 large dump and every CFPB export stream through in chunks, each chunk committed
 on its own so that memory stays bounded whatever the file's size; for those the
 file's ledger row is its commit (`_stream_file`). A file that fails as a whole
@@ -17,7 +18,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -34,8 +35,17 @@ from orchestration.ledger import FILE_COLUMNS
 from orchestration.warehouse import sql_functions
 from orchestration.warehouse.connection import duckdb_settings
 
-# Text (uncompressed, estimated) that one batch of complaint files may hold.
+# Text (uncompressed, estimated) that one batch of complaint files may hold:
+# a batch is read whole, then validated in one SQL pass.
 BATCH_BYTES = 128 << 20
+# Text that one transaction of batches may hold. Each batch is validated as
+# soon as it is read, and its verdicts wait in temp table `classified`; they
+# move into raw once per transaction. DuckDB writes a table's row groups
+# (122,880 rows) in parallel only when an insert holds several, and a batch is
+# about two: ingestion of the 1M dumps took 31.5 s in transactions of one batch,
+# 28.7 s in transactions of two (docs/benchmarks.md). Only DuckDB's memory
+# grows with it, within its limit.
+TRANSACTION_BYTES = 256 << 20
 GZIP_RATIO_ESTIMATE = 8
 
 
@@ -118,13 +128,12 @@ def ingest_landing(
             step_done(1)
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
     batches = list(_batches(complaint_files))
-    for index, (batch, reads) in enumerate(_read_ahead(batches)):
-        if index < len(batches) - 1:
-            _load_complaint_batch(con, batch, reads, ingested_at, contents)
-        else:
-            with settling_row_group_merges(con):
-                _load_complaint_batch(con, batch, reads, ingested_at, contents)
-        step_done(len(batch))
+    groups = list(_transaction_groups(batches))
+    with closing(_read_ahead(batches)) as reads:
+        for index, group in enumerate(groups):
+            with settling_row_group_merges(con) if index == len(groups) - 1 else nullcontext():
+                _load_complaint_group(con, group, reads, ingested_at, contents)
+            step_done(sum(len(batch) for batch in group))
     contents.record_deferred()
     return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
 
@@ -376,6 +385,25 @@ def _batches(files: list[tuple[LandingFile, FileOutcome]]) -> Iterator[list[tupl
         yield batch
 
 
+def _transaction_groups(batches: list[list[tuple[LandingFile, FileOutcome]]]) -> Iterator[list]:
+    """Consecutive batches holding up to TRANSACTION_BYTES of text, one
+    transaction each; a large file, which streams, is a group of its own."""
+    group: list = []
+    size = 0
+    for batch in batches:
+        batch_size = sum(_text_size(landing_file) for landing_file, _ in batch)
+        if group and (_is_large(batch) or size + batch_size > TRANSACTION_BYTES):
+            yield group
+            group, size = [], 0
+        group.append(batch)
+        size += batch_size
+        if _is_large(batch):
+            yield group
+            group, size = [], 0
+    if group:
+        yield group
+
+
 def _read_whole(landing_file: LandingFile, tally: ByteTally) -> pa.Table:
     tables = [chunk.to_arrow(landing_file.name) for chunk in read_chunks(landing_file.path, tally=tally)]
     return pa.concat_tables(tables) if tables else _empty_lines(landing_file.name)
@@ -445,23 +473,31 @@ def _read_batch(
     return (pa.concat_tables(tables) if tables else None), loaded
 
 
-def _load_complaint_batch(
+def _load_complaint_group(
     con,
-    batch: list[tuple[LandingFile, FileOutcome]],
-    reads: list[_FileRead] | None,
+    group: list[list[tuple[LandingFile, FileOutcome]]],
+    reads: Iterator[tuple[list, list[_FileRead] | None]],
     ingested_at,
     contents: _ContentSeen,
 ) -> None:
-    if reads is None:
-        _stream_large_file(con, *batch[0], ingested_at, contents)
+    """A transaction group's batches, taken from `reads` as they are read:
+    each validated into temp table `classified`, then all moved at once."""
+    if _is_large(group[0]):
+        next(reads)  # nothing read ahead: the file streams
+        _stream_large_file(con, *group[0][0], ingested_at, contents)
         return
-    lines, loaded = _read_batch(batch, reads, contents)
-    if not loaded:
-        return
+    loaded: dict[str, FileOutcome] = {}
 
     def work() -> None:
-        _classify_complaint_lines(con, lines, ingested_at, loaded)
-        _record(con, list(loaded.values()), ingested_at)
+        for _ in group:
+            batch, batch_reads = next(reads)
+            lines, batch_loaded = _read_batch(batch, batch_reads, contents)
+            if batch_loaded:
+                _classify_complaint_lines(con, lines, ingested_at, append=bool(loaded))
+                loaded.update(batch_loaded)
+        if loaded:
+            _move_classified(con, complaints.INSERT_LOADED_SQL, "line", ingested_at, loaded)
+            _record(con, list(loaded.values()), ingested_at)
 
     _in_transaction(con, work)
 
@@ -472,11 +508,12 @@ def _stream_large_file(
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
         for chunk in read_chunks(landing_file.path, tally=tally):
             lines = chunk.to_arrow(landing_file.name)
-            _in_transaction(
-                con,
-                partial(_classify_complaint_lines, con, lines, ingested_at, {outcome.source_file: outcome}),
-                crash_point="ingest:chunk",
-            )
+
+            def move_chunk(lines: pa.Table = lines) -> None:
+                _classify_complaint_lines(con, lines, ingested_at)
+                _move_classified(con, complaints.INSERT_LOADED_SQL, "line", ingested_at, {outcome.source_file: outcome})
+
+            _in_transaction(con, move_chunk, crash_point="ingest:chunk")
 
     _stream_file(con, landing_file, outcome, ingested_at, contents, write)
 
@@ -594,11 +631,13 @@ def _cfpb_writer(con, ingested_at) -> FileWriter:
     return write
 
 
-def _classify_complaint_lines(con, lines: pa.Table, ingested_at, outcomes: dict[str, FileOutcome]) -> None:
+def _classify_complaint_lines(con, lines: pa.Table, ingested_at, append: bool = False) -> None:
+    """Validate `lines` into temp table `classified`, replacing what it holds
+    or adding to it."""
     con.register("landing_lines", lines)
-    con.execute(complaints.CLASSIFY_SQL, complaints.plausible_range_params(ingested_at))
+    sql = complaints.APPEND_CLASSIFIED_SQL if append else complaints.CLASSIFY_SQL
+    con.execute(sql, complaints.plausible_range_params(ingested_at))
     con.unregister("landing_lines")
-    _move_classified(con, complaints.INSERT_LOADED_SQL, "line", ingested_at, outcomes)
 
 
 # ----------------------------------------------------------------------------- shared

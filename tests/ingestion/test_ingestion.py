@@ -10,7 +10,7 @@ import pytest
 from spec_oracle import classify
 
 from orchestration.ingestion import reader, run
-from orchestration.ingestion.landing import LandingFile
+from orchestration.ingestion.landing import FileKind, LandingFile
 from orchestration.ingestion.run import ingest_landing
 from orchestration.warehouse.connection import connect
 
@@ -309,6 +309,62 @@ def test_many_small_files_share_one_batch_but_stay_separately_audited(tmp_path, 
     assert con.execute("SELECT count(DISTINCT source_file) FROM audit.quarantine").fetchall() == [(30,)]
 
 
+def _one_file_per_batch_two_batches_per_transaction(landing: Path, monkeypatch, n_files: int) -> None:
+    """Dumps of one good and one bad line each, each file a batch of its own
+    (not large enough to stream), two batches to a transaction."""
+    for number in range(n_files):
+        (landing / f"complaints-{number}.jsonl").write_bytes(line(complaint_id=f"C{number}") + b"\n{bad\n")
+    size = (landing / "complaints-0.jsonl").stat().st_size
+    monkeypatch.setattr(run, "BATCH_BYTES", size + 1)
+    monkeypatch.setattr(run, "TRANSACTION_BYTES", 2 * size)
+
+
+def test_batches_share_a_transaction_and_every_file_keeps_its_own_lines(tmp_path, landing, monkeypatch):
+    _one_file_per_batch_two_batches_per_transaction(landing, monkeypatch, n_files=5)
+    transactions = []
+    original = run._in_transaction
+    monkeypatch.setattr(run, "_in_transaction", lambda con, work, *a: transactions.append(1) or original(con, work, *a))
+    con, report = ingest(tmp_path, landing)
+    assert len(transactions) == 3  # batches 0+1, 2+3, 4
+    assert [(f.n_lines, f.n_loaded, f.n_quarantined) for f in report.files] == [(2, 1, 1)] * 5
+    assert con.execute("SELECT source_file, complaint_id FROM raw.complaints ORDER BY 1").fetchall() == [
+        (f"complaints-{number}.jsonl", f"C{number}") for number in range(5)
+    ]
+    assert con.execute("SELECT source_file, line_no FROM audit.quarantine ORDER BY 1").fetchall() == [
+        (f"complaints-{number}.jsonl", 2) for number in range(5)
+    ]
+
+
+def test_a_transaction_that_fails_leaves_none_of_its_batches(tmp_path, landing, monkeypatch):
+    _one_file_per_batch_two_batches_per_transaction(landing, monkeypatch, n_files=2)
+    original = run._record
+
+    def failing_record(con, outcomes, ingested_at):
+        if len(outcomes) == 2:  # the transaction's two files
+            raise OSError("disk full")
+        original(con, outcomes, ingested_at)
+
+    monkeypatch.setattr(run, "_record", failing_record)
+    con = connect(tmp_path / "warehouse.duckdb")
+    with pytest.raises(OSError, match="disk full"):
+        ingest_landing(con, landing)
+    for table in ("raw.complaints", "audit.quarantine", "audit.ingested_files"):
+        assert con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
+
+
+def test_transaction_groups_hold_whole_batches_and_a_large_file_alone(tmp_path, monkeypatch):
+    monkeypatch.setattr(run, "BATCH_BYTES", 100)
+    monkeypatch.setattr(run, "TRANSACTION_BYTES", 200)
+    sizes = {"a": 60, "b": 30, "c": 60, "d": 60, "big": 500, "e": 90, "f": 90, "g": 30}
+    files = []
+    for name, size in sizes.items():
+        (tmp_path / name).write_bytes(b"x" * size)
+        files.append((LandingFile(tmp_path / name, FileKind.COMPLAINTS), None))
+    batches = list(run._batches(files))
+    groups = [[[f.path.name for f, _ in batch] for batch in group] for group in run._transaction_groups(batches)]
+    assert groups == [[["a", "b"], ["c"]], [["d"]], [["big"]], [["e"], ["f"]], [["g"]]]
+
+
 def test_a_5_mb_single_line_is_loaded_or_quarantined_whole(tmp_path, landing):
     big_content = "投诉" * (5 * 1024 * 1024 // 6)  # 3 bytes a character: about 5 MB
     good = line(complaint_id="BIG", content=big_content)
@@ -384,9 +440,9 @@ def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_pa
     con = connect(tmp_path / "warehouse.duckdb")
     con.execute("SET max_vacuum_tasks = 7")
     limits = []
-    original = run._load_complaint_batch
+    original = run._load_complaint_group
     monkeypatch.setattr(
-        run, "_load_complaint_batch", lambda con, *args: limits.append(_vacuum_tasks(con)) or original(con, *args)
+        run, "_load_complaint_group", lambda con, *args: limits.append(_vacuum_tasks(con)) or original(con, *args)
     )
     ingest_landing(con, landing)
     assert limits == [7, 7, run.SETTLING_VACUUM_TASKS] and _vacuum_tasks(con) == 7
