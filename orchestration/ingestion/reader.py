@@ -15,10 +15,11 @@ import io
 import os
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -65,6 +66,25 @@ def for_duckdb(table: pa.Table) -> pa.Table:
     built as one batch was validated on one core: the 10M benchmark's next-day
     file (295k lines, six chunks) took 4.4 s on two cores, and 2.4 s in batches."""
     return pa.Table.from_batches(table.to_batches(max_chunksize=ARROW_BATCH_ROWS), table.schema)
+
+
+T = TypeVar("T")
+_END = object()
+
+
+def read_ahead(items: Iterable[T]) -> Iterator[T]:
+    """`items` in order, each next one produced in a thread while the caller
+    works on this one. Reading (hashing, UTF-8 checks, splitting into lines)
+    runs on one core, and DuckDB, validating what was read before, would leave
+    the other idle meanwhile: the 10M benchmark's dumps took 448 s to ingest
+    without, 403 s with (docs/benchmarks.md). Only the iteration runs in the
+    thread; an error it raises reaches the caller in the item's place."""
+    iterator = iter(items)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tousu-read") as reader:
+        ahead = reader.submit(next, iterator, _END)
+        while (item := ahead.result()) is not _END:
+            ahead = reader.submit(next, iterator, _END)
+            yield item
 
 
 class FileChanged(OSError):

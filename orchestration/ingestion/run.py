@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,7 +28,7 @@ import pyarrow as pa
 from orchestration.failpoints import failpoint
 from orchestration.ingestion import cfpb, complaints, registry
 from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, LandingScan, printable_name, scan
-from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_bytes, read_chunks
+from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_ahead, read_bytes, read_chunks
 from orchestration.ingestion.schema import DDL
 from orchestration.ledger import FILE_COLUMNS
 from orchestration.warehouse import sql_functions
@@ -129,7 +128,8 @@ def ingest_landing(
     complaint_files = [(f, o) for f, o in pending if f.kind is FileKind.COMPLAINTS]
     batches = list(_batches(complaint_files))
     groups = list(_transaction_groups(batches))
-    with closing(_read_ahead(batches)) as reads:
+    batches_read = read_ahead((batch, _read_files(batch)) for batch in batches)
+    with closing(batches_read) as reads:
         for index, group in enumerate(groups):
             with settling_row_group_merges(con) if index == len(groups) - 1 else nullcontext():
                 _load_complaint_group(con, group, reads, ingested_at, contents)
@@ -436,22 +436,6 @@ def _read_files(batch: list[tuple[LandingFile, FileOutcome]]) -> list[_FileRead]
     return None if _is_large(batch) else [_read_file(landing_file) for landing_file, _ in batch]
 
 
-def _read_ahead(batches: list) -> Iterator[tuple[list, list[_FileRead] | None]]:
-    """Each batch with its files read, the next batch read in a thread while
-    the caller validates this one: reading (hashing, UTF-8 checks, splitting)
-    runs on one core, and DuckDB would otherwise leave the other idle meanwhile.
-    Only reads happen in the thread; every decision and write stays here."""
-    if not batches:
-        return
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="tousu-read") as reader:
-        ahead = reader.submit(_read_files, batches[0])
-        for index, batch in enumerate(batches):
-            reads = ahead.result()
-            if index + 1 < len(batches):
-                ahead = reader.submit(_read_files, batches[index + 1])
-            yield batch, reads
-
-
 def _read_batch(
     batch: list[tuple[LandingFile, FileOutcome]], reads: list[_FileRead], contents: _ContentSeen
 ) -> tuple[pa.Table | None, dict[str, FileOutcome]]:
@@ -506,7 +490,7 @@ def _stream_large_file(
     con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen
 ) -> None:
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
-        for chunk in read_chunks(landing_file.path, tally=tally):
+        for chunk in read_ahead(read_chunks(landing_file.path, tally=tally)):
             lines = chunk.to_arrow(landing_file.name)
 
             def move_chunk(lines: pa.Table = lines) -> None:
@@ -609,7 +593,7 @@ def _cfpb_writer(con, ingested_at) -> FileWriter:
     transaction."""
 
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
-        chunks = read_chunks(landing_file.path, tally=tally)
+        chunks = read_ahead(read_chunks(landing_file.path, tally=tally))
         plausible = complaints.plausible_range_params(ingested_at)
         params = {"ingested_at": ingested_at}
 
