@@ -5,9 +5,9 @@ quarantined lines and its audit row) or not at all. Small complaint files are
 read and validated in batches — one SQL pass for many files, since planning
 the validation query costs more than running it on a small file — while the
 next batch is read, and a few batches share a transaction. A
-large dump and every CFPB export stream through in chunks, each chunk committed
-on its own so that memory stays bounded whatever the file's size; for those the
-file's ledger row is its commit (`_stream_file`). A file that fails as a whole
+large dump streams through in chunks, a few to a commit, and every CFPB export
+in chunks committed one by one, so that memory stays bounded whatever the
+file's size; for those the file's ledger row is its commit (`_stream_file`). A file that fails as a whole
 (unreadable, truncated gzip, unparseable registry) is left out: reported, not
 recorded, retried on the next build once fixed, while the other files load.
 """
@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain, islice
 from pathlib import Path
 
 import duckdb
@@ -28,7 +29,15 @@ import pyarrow as pa
 from orchestration.failpoints import failpoint
 from orchestration.ingestion import cfpb, complaints, registry
 from orchestration.ingestion.landing import FileKind, IgnoredFile, LandingFile, LandingScan, printable_name, scan
-from orchestration.ingestion.reader import ByteTally, FileChanged, LineChunk, read_ahead, read_bytes, read_chunks
+from orchestration.ingestion.reader import (
+    CHUNK_BYTES,
+    ByteTally,
+    FileChanged,
+    LineChunk,
+    read_ahead,
+    read_bytes,
+    read_chunks,
+)
 from orchestration.ingestion.schema import DDL
 from orchestration.ledger import FILE_COLUMNS
 from orchestration.warehouse import sql_functions
@@ -46,6 +55,8 @@ BATCH_BYTES = 128 << 20
 # grows with it, within its limit.
 TRANSACTION_BYTES = 256 << 20
 GZIP_RATIO_ESTIMATE = 8
+# A streamed dump's chunks per transaction: TRANSACTION_BYTES of them.
+_CHUNKS_PER_TRANSACTION = max(1, TRANSACTION_BYTES // CHUNK_BYTES)
 
 
 @dataclass
@@ -490,14 +501,18 @@ def _stream_large_file(
     con, landing_file: LandingFile, outcome: FileOutcome, ingested_at, contents: _ContentSeen
 ) -> None:
     def write(landing_file: LandingFile, outcome: FileOutcome, tally: ByteTally) -> None:
-        for chunk in read_ahead(read_chunks(landing_file.path, tally=tally)):
-            lines = chunk.to_arrow(landing_file.name)
+        chunks = read_ahead(read_chunks(landing_file.path, tally=tally))
+        # Chunks share a transaction as batches do (TRANSACTION_BYTES), each
+        # validated as it is read: one insert per transaction.
+        for first in chunks:
+            group = chain([first], islice(chunks, _CHUNKS_PER_TRANSACTION - 1))
 
-            def move_chunk(lines: pa.Table = lines) -> None:
-                _classify_complaint_lines(con, lines, ingested_at)
+            def move_chunks(group: Iterator[LineChunk] = group) -> None:
+                for index, chunk in enumerate(group):
+                    _classify_complaint_lines(con, chunk.to_arrow(landing_file.name), ingested_at, append=index > 0)
                 _move_classified(con, complaints.INSERT_LOADED_SQL, "line", ingested_at, {outcome.source_file: outcome})
 
-            _in_transaction(con, move_chunk, crash_point="ingest:chunk")
+            _in_transaction(con, move_chunks, crash_point="ingest:chunk")
 
     _stream_file(con, landing_file, outcome, ingested_at, contents, write)
 

@@ -352,6 +352,28 @@ def test_a_transaction_that_fails_leaves_none_of_its_batches(tmp_path, landing, 
         assert con.execute(f"SELECT count(*) FROM {table}").fetchall() == [(0,)]
 
 
+def test_a_streamed_dump_commits_a_few_chunks_at_a_time_and_keeps_every_line(tmp_path, landing, monkeypatch):
+    monkeypatch.setattr(run, "BATCH_BYTES", 1)  # the dump streams
+    monkeypatch.setattr(run, "_CHUNKS_PER_TRANSACTION", 2)
+    original_read_chunks = run.read_chunks
+    monkeypatch.setattr(run, "read_chunks", lambda path, tally: original_read_chunks(path, chunk_bytes=1, tally=tally))
+    body = b"".join(line(complaint_id=f"C{number}") + b"\n" for number in range(5)) + b"{bad\n"
+    (landing / "complaints-1.jsonl").write_bytes(body)
+    commits = []
+    original = run._in_transaction
+    monkeypatch.setattr(
+        run, "_in_transaction", lambda con, work, *a, **k: commits.append(k) or original(con, work, *a, **k)
+    )
+    con, report = ingest(tmp_path, landing)
+    chunk_commits = [k for k in commits if k.get("crash_point") == "ingest:chunk"]
+    assert len(chunk_commits) == 3  # six one-line chunks, two to a transaction
+    assert [(f.n_lines, f.n_loaded, f.n_quarantined) for f in report.files] == [(6, 5, 1)]
+    assert con.execute("SELECT line_no, complaint_id FROM raw.complaints ORDER BY 1").fetchall() == [
+        (number + 1, f"C{number}") for number in range(5)
+    ]
+    assert con.execute("SELECT line_no, reason FROM audit.quarantine").fetchall() == [(6, "invalid_json")]
+
+
 def test_transaction_groups_hold_whole_batches_and_a_large_file_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(run, "BATCH_BYTES", 100)
     monkeypatch.setattr(run, "TRANSACTION_BYTES", 200)
