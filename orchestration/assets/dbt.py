@@ -12,6 +12,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+from dagster_dbt.dbt_manifest import read_manifest_path
 
 from orchestration.assets.keys import (
     AUDIT_INGESTED_FILES,
@@ -127,7 +128,8 @@ def nodes_left_as_they_are(context: dg.AssetExecutionContext) -> list[str]:
         event = context.instance.get_latest_materialization_event(key)
         if event is None or event.run_id != run_id or _metadata(event).get(ROWS_WRITTEN, 1) > 0:
             written.add(key)
-    manifest = json.loads(Path(tousu_dbt_project.manifest_path).read_text())
+    # the manifest the dbt assets were defined from, parsed once per process
+    manifest = read_manifest_path(tousu_dbt_project.manifest_path)
     sources = source_ids_by_table(manifest)
     changed = [sources[tuple(key.path)] for key in written if tuple(key.path) in sources]
     return unchanged_nodes(manifest, changed, always_built_schemas=[SERVED_SCHEMA])
