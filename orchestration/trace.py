@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
+
+import pyarrow as pa
+from pyarrow import csv
 
 from orchestration.boards import format_table
 from orchestration.warehouse.sql_functions import normalise_name
@@ -58,18 +60,21 @@ class Trace:
     platform: str
     period: str
     rating: dict
-    complaints: list[tuple]
+    complaints: pa.Table
 
 
 def trace(con, platform: str, period: str) -> Trace:
-    """The rating row and its complaints; `con` runs `execute(sql, params).fetchall()`:
-    a DuckDB connection or a Spark session's Queries."""
+    """The rating row and its complaints, which stay in Arrow (a rating of a
+    large platform's year has a million). `con` is a DuckDB connection or a
+    Spark session's Queries: both run `execute(sql, params).fetchall()` and
+    `sql(sql, params=...).to_arrow_table()`."""
     platform = normalise_name(platform)
     rows = con.execute(RATING_SQL, [platform, period]).fetchall()
     if not rows:
         raise TraceNotFound(f"no rating row for platform {platform!r} in period {period!r}")
     rating = dict(zip(RATING_COLUMNS, rows[0], strict=True))
-    complaints = con.execute(COMPLAINTS_SQL, [platform, rating["period_start"], rating["period_end"]]).fetchall()
+    params = [platform, rating["period_start"], rating["period_end"]]
+    complaints = con.sql(COMPLAINTS_SQL, params=params).to_arrow_table()
     return Trace(platform, period, rating, complaints)
 
 
@@ -81,13 +86,12 @@ def render_text(result: Trace) -> str:
         f"satisfaction {r['satisfaction']:.4f}); {r['n_complaints']} rated complaints, "
         f"{r['n_replied']} replied, {r['n_scored']} scored"
     )
-    cells = [tuple("" if value is None else value for value in row) for row in result.complaints]
-    return header + "\n" + format_table(HEADERS, cells)
+    return header + "\n" + format_table(HEADERS, result.complaints)
 
 
 def render_csv(result: Trace) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(HEADERS)
-    writer.writerows(result.complaints)
-    return buffer.getvalue()
+    """The complaints as CSV under HEADERS (Arrow's writer: text quoted,
+    numbers bare, an empty cell for NULL)."""
+    buffer = io.BytesIO()
+    csv.write_csv(result.complaints.rename_columns(list(HEADERS)), buffer)
+    return buffer.getvalue().decode("utf-8")

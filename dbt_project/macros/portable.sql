@@ -125,23 +125,6 @@
     timestamp_ltz '{{ text if text is not none else "0001-01-01 00:00:00Z" }}'
 {%- endmacro %}
 
-{#- A query: the relation with `columns` turned into rows (`name_column` the
-    column's name, `value_column` its value); NULL values are left out. -#}
-{% macro unpivoted(relation, columns, name_column, value_column) -%}
-    {{ return(adapter.dispatch('unpivoted', 'tousu')(relation, columns, name_column, value_column)) }}
-{%- endmacro %}
-
-{% macro default__unpivoted(relation, columns, name_column, value_column) -%}
-    unpivot {{ relation }}
-    on {{ columns | join(', ') }}
-    into name {{ name_column }} value {{ value_column }}
-{%- endmacro %}
-
-{% macro spark__unpivoted(relation, columns, name_column, value_column) -%}
-    select * from {{ relation }}
-    unpivot ({{ value_column }} for {{ name_column }} in ({{ columns | join(', ') }}))
-{%- endmacro %}
-
 {#- A CFPB export's date: `2019-09-24` (the export) or `9/24/2019` (older
     exports); NULL for anything else. -#}
 {% macro cfpb_date(text) -%}

@@ -30,6 +30,7 @@ from filelock import FileLock
 from orchestration.warehouse.sql_functions import SPARK_FUNCTIONS, nfkc
 
 if TYPE_CHECKING:
+    import pyarrow as pa
     from pyspark.sql import SparkSession
 
 # A cluster's Spark Connect server; unset: a local server per data directory.
@@ -277,12 +278,18 @@ class Queries:
     through Arrow, so an instant is a datetime with its time zone, as DuckDB's."""
 
     def __init__(self, spark: SparkSession):
-        self._spark, self._rows = spark, []
+        self._spark, self._table = spark, None
 
-    def execute(self, sql: str, params: dict | None = None) -> Queries:
-        table = self._spark.sql(sql, args=params).toArrow()
-        self._rows = [tuple(row.values()) for row in table.to_pylist()]
+    def execute(self, sql: str, params: dict | list | None = None) -> Queries:
+        self._table = self._spark.sql(sql, args=params).toArrow()
         return self
 
+    def sql(self, sql: str, params: dict | list | None = None) -> Queries:
+        """DuckDB's `con.sql(sql, params=...)`, for `to_arrow_table()`."""
+        return self.execute(sql, params)
+
     def fetchall(self) -> list[tuple]:
-        return self._rows
+        return [tuple(row.values()) for row in self._table.to_pylist()]
+
+    def to_arrow_table(self) -> pa.Table:
+        return self._table

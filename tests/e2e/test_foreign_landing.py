@@ -3,6 +3,7 @@ accounted for as SPEC says, and platform_ratings agreeing with the rules to 1e-9
 A BI reader polls serving/ all the while: it never errors, never blocks a build,
 and never sees tables of two different builds at once."""
 
+import csv
 import json
 import os
 import shutil
@@ -383,7 +384,7 @@ def test_trace_lists_exactly_the_complaints_behind_a_rating_row(foreign, capsys)
         capsys.readouterr()
         assert run_tousu(incremental, "trace", "--platform", platform, "--period", period, "--csv") == 0
         lines = capsys.readouterr().out.strip().splitlines()[1:]
-        traced = {(line.split(",")[0], line.split(",")[-2], int(line.split(",")[-1])) for line in lines}
+        traced = {(row[0], row[-2], int(row[-1])) for row in csv.reader(lines)}
         expected = {
             (cid, record["_file"], record["_line"])
             for cid, record in oracle.complaints.items()

@@ -41,3 +41,31 @@ def test_the_cfpb_board_of_a_warehouse_without_cfpb_exports_says_so(tmp_path):
         )
     with pytest.raises(NoRatings, match="no CFPB company is rated yet"):
         render_cfpb_board(serving_db, None, 20)
+
+
+def test_an_arrow_table_is_laid_out_as_the_same_rows_in_python():
+    # The trace hands format_table Arrow columns (a million rows); a board, rows.
+    import datetime as dt
+
+    import pyarrow as pa
+
+    rows = [
+        ("TS1", "已移交", 71.99, 1.0, None, 12, dt.date(2024, 3, 1)),
+        ("TS22", "已评价", None, 0.6, 8.0, 3, dt.date(2024, 12, 31)),
+        ("TS333", "已移交", 120.0, 0.0, 10.0, 12345, None),
+    ]
+    headers = ("complaint_id", "status", "reply_hours", "timeliness", "score", "line", "day")
+    table = pa.table(list(zip(*rows, strict=True)), names=list(headers))
+    text = format_table(headers, table)
+    assert text == format_table(headers, rows)
+    lines = text.splitlines()
+    assert lines[2].split() == ["TS1", "已移交", "71.99", "1.0", "12", "2024-03-01"]  # as Python prints them
+    assert column_of(lines[2], "已移交")[0] == column_of(lines[3], "已评价")[0]
+    # a column with an empty cell is not all numbers: left-aligned
+    assert column_of(lines[2], "71.99")[0] == column_of(lines[4], "120.0")[0]
+    assert column_of(lines[2], "1.0")[1] == column_of(lines[3], "0.6")[1]  # numbers: right-aligned
+    assert column_of(lines[2], "12")[1] == column_of(lines[4], "12345")[1]
+
+
+def test_an_empty_table_has_its_headers():
+    assert format_table(("排名", "平台名称"), []).splitlines() == ["排名  平台名称", "----  --------"]
