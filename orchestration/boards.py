@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -63,51 +64,57 @@ NUMERIC_CELL = r"^(?:-|(?:\p{Nd}+\.?\p{Nd}*|\.\p{Nd}+)%*)$"
 def format_table(headers: tuple[str, ...], rows: list[tuple] | pa.Table) -> str:
     """Rows as text lines under their headers, every column padded to one
     display width (CJK characters count two) and right-aligned when all its
-    cells are numbers. Arrow columns in, so that a trace of a million
-    complaints is padded by Arrow kernels, not a Python loop per cell; an
-    empty cell (NULL) shows as nothing."""
+    cells are numbers; an empty cell (NULL) shows as nothing. Arrow columns
+    in, so that a trace of a million complaints is padded by Arrow kernels,
+    not a Python loop per cell."""
     columns = _text_columns(rows, len(headers))
     padded = [_padded(column, header) for column, header in zip(columns, headers, strict=True)]
-    lines = pc.binary_join_element_wise(*padded, "  ").cast(pa.large_string())
-    # joined by Arrow into one string, not one Python string per line first
-    as_one_list = pa.LargeListArray.from_arrays([0, len(lines)], lines)
-    return pc.binary_join(as_one_list, pa.scalar("\n", pa.large_string()))[0].as_py()
+    # Each line ends in a newline, so that the lines' data buffer is the text:
+    # decoded at once, not a Python string per line joined.
+    padded[-1] = pc.binary_join_element_wise(padded[-1], "\n", "")
+    lines = pc.binary_join_element_wise(*padded, "  ")
+    _, offsets, data = lines.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
+    return str(memoryview(data)[bounds[0] : bounds[1]], "utf-8").removesuffix("\n")
 
 
 def _text_columns(rows: list[tuple] | pa.Table, width: int) -> list[pa.Array]:
-    """Each column as text without NULLs: Python's str() of each value (each
-    distinct value once, for an Arrow column that is not text or integers)."""
+    """Each column as text, NULL where the value is: Python's str() of each
+    value (each distinct value once, for an Arrow column that is not text or
+    integers)."""
     if not isinstance(rows, pa.Table):
         cells = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-        return [pa.array(["" if value is None else str(value) for value in column], pa.string()) for column in cells]
+        return [pa.array([None if value is None else str(value) for value in column], pa.string()) for column in cells]
     texts = []
     for column in rows.columns:
         column = column.combine_chunks()
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            text = column.cast(pa.string())
+            texts.append(column.cast(pa.string()))
         elif pa.types.is_integer(column.type):
-            text = pc.cast(column, pa.string())
+            texts.append(pc.cast(column, pa.string()))
         else:  # floats, dates, decimals: as Python writes them
             distinct = pc.unique(column)
             spelled = pa.array([None if v is None else str(v) for v in distinct.to_pylist()], pa.string())
-            text = pc.take(spelled, pc.index_in(column, value_set=distinct))
-        texts.append(pc.fill_null(text, ""))
+            texts.append(pc.take(spelled, pc.index_in(column, value_set=distinct)))
     return texts
 
 
 def _padded(column: pa.Array, header: str) -> pa.Array:
     """The header, a rule and the cells of one column, padded to one display
-    width. Text with wide characters is measured once per distinct value."""
-    numeric = len(column) > 0 and pc.all(pc.match_substring_regex(column, NUMERIC_CELL)).as_py()
-    if len(column) == 0 or pc.all(pc.string_is_ascii(column)).as_py():
-        widths = pc.utf8_length(column)
+    width; NULL is an empty cell. Text with wide characters is measured once
+    per distinct value."""
+    numeric = len(column) > 0 and column.null_count == 0
+    numeric = numeric and pc.all(pc.match_substring_regex(column, NUMERIC_CELL)).as_py()
+    if pc.all(pc.string_is_ascii(column)).as_py() in (True, None):  # None: no cell with text
+        widths = pc.fill_null(pc.utf8_length(column), 0)
     else:
         distinct = pc.unique(column)
-        distinct_widths = pa.array([display_width(text) for text in distinct.to_pylist()], pa.int32())
+        distinct_widths = pa.array([0 if text is None else display_width(text) for text in distinct.to_pylist()])
         widths = pc.take(distinct_widths, pc.index_in(column, value_set=distinct))
     width = max(display_width(header), pc.max(widths).as_py() or 0)
     fills = pc.take(pa.array([" " * n for n in range(width + 1)]), pc.subtract(width, widths))
-    cells = pc.binary_join_element_wise(*((fills, column) if numeric else (column, fills)), "")
+    ordered = (fills, column) if numeric else (column, fills)
+    cells = pc.binary_join_element_wise(*ordered, "", null_handling="replace", null_replacement="")
     header_fill = " " * (width - display_width(header))
     head = header_fill + header if numeric else header + header_fill
     return pa.concat_arrays([pa.array([head, "-" * width], pa.string()), cells.cast(pa.string())])
