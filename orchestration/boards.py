@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from orchestration.periods import NoRatings, require_rated_period
 
@@ -56,68 +54,37 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-# A number, a percentage, or "-" (no value) in a column of numbers: such a
-# column is right-aligned.
-NUMERIC_CELL = r"^(?:-|(?:\p{Nd}+\.?\p{Nd}*|\.\p{Nd}+)%*)$"
+# A cell of a right-aligned column: a number, a percentage, or "-" (no value).
+# Python's re reads \d as any decimal digit; RE2 (Arrow's kernels, in
+# orchestration/arrow_table.py) spells that \p{Nd}.
+NUMERIC_CELL = r"-|(?:\d+\.?\d*|\.\d+)%*"
 
 
-def format_table(headers: tuple[str, ...], rows: list[tuple] | pa.Table) -> str:
-    """Rows as text lines under their headers, every column padded to one
-    display width (CJK characters count two) and right-aligned when all its
-    cells are numbers; an empty cell (NULL) shows as nothing. Arrow columns
-    in, so that a trace of a million complaints is padded by Arrow kernels,
-    not a Python loop per cell."""
-    columns = _text_columns(rows, len(headers))
-    padded = [_padded(column, header) for column, header in zip(columns, headers, strict=True)]
-    # Each line ends in a newline, so that the lines' data buffer is the text:
-    # decoded at once, not a Python string per line joined.
-    padded[-1] = pc.binary_join_element_wise(padded[-1], "\n", "")
-    lines = pc.binary_join_element_wise(*padded, "  ")
-    _, offsets, data = lines.buffers()
-    bounds = np.frombuffer(offsets, dtype=np.int32)[[lines.offset, lines.offset + len(lines)]]
-    return str(memoryview(data)[bounds[0] : bounds[1]], "utf-8").removesuffix("\n")
-
-
-def _text_columns(rows: list[tuple] | pa.Table, width: int) -> list[pa.Array]:
-    """Each column as text, NULL where the value is: Python's str() of each
-    value (each distinct value once, for an Arrow column that is not text or
-    integers)."""
-    if not isinstance(rows, pa.Table):
-        cells = list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-        return [pa.array([None if value is None else str(value) for value in column], pa.string()) for column in cells]
-    texts = []
-    for column in rows.columns:
-        column = column.combine_chunks()
-        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            texts.append(column.cast(pa.string()))
-        elif pa.types.is_integer(column.type):
-            texts.append(pc.cast(column, pa.string()))
-        else:  # floats, dates, decimals: as Python writes them
-            distinct = pc.unique(column)
-            spelled = pa.array([None if v is None else str(v) for v in distinct.to_pylist()], pa.string())
-            texts.append(pc.take(spelled, pc.index_in(column, value_set=distinct)))
-    return texts
-
-
-def _padded(column: pa.Array, header: str) -> pa.Array:
-    """The header, a rule and the cells of one column, padded to one display
-    width; NULL is an empty cell. Text with wide characters is measured once
-    per distinct value."""
-    numeric = len(column) > 0 and column.null_count == 0
-    numeric = numeric and pc.all(pc.match_substring_regex(column, NUMERIC_CELL)).as_py()
-    if pc.all(pc.string_is_ascii(column)).as_py() in (True, None):  # None: no cell with text
-        widths = pc.fill_null(pc.utf8_length(column), 0)
+def _padded(column: tuple[str, ...], header: str) -> list[str]:
+    """The header, a rule and the cells of one column padded to one display
+    width: right-aligned when every cell is a number. A column of ASCII text
+    pads with str methods; only text with wide characters is measured per
+    character."""
+    numeric = bool(column) and all(re.fullmatch(NUMERIC_CELL, cell) for cell in column)
+    if "".join(column).isascii():
+        widths = [len(cell) for cell in column]
     else:
-        distinct = pc.unique(column)
-        distinct_widths = pa.array([0 if text is None else display_width(text) for text in distinct.to_pylist()])
-        widths = pc.take(distinct_widths, pc.index_in(column, value_set=distinct))
-    width = max(display_width(header), pc.max(widths).as_py() or 0)
-    fills = pc.take(pa.array([" " * n for n in range(width + 1)]), pc.subtract(width, widths))
-    ordered = (fills, column) if numeric else (column, fills)
-    cells = pc.binary_join_element_wise(*ordered, "", null_handling="replace", null_replacement="")
-    header_fill = " " * (width - display_width(header))
-    head = header_fill + header if numeric else header + header_fill
-    return pa.concat_arrays([pa.array([head, "-" * width], pa.string()), cells.cast(pa.string())])
+        widths = [display_width(cell) for cell in column]
+    width = max([display_width(header), *widths])
+    cells = [header, *column]
+    fills = [" " * (width - w) for w in [display_width(header), *widths]]
+    padded = [fill + cell if numeric else cell + fill for cell, fill in zip(cells, fills, strict=True)]
+    return [padded[0], "-" * width, *padded[1:]]
+
+
+def format_table(headers: tuple[str, ...], rows: list[tuple]) -> str:
+    """A few rows (a board, the audit's counts) as aligned text: CJK
+    characters count two columns, a NULL is an empty cell. A million rows go
+    through orchestration/arrow_table.py instead, which lays them out the same."""
+    cells = [["" if value is None else str(value) for value in row] for row in rows]
+    columns = list(zip(*cells, strict=True)) if cells else [() for _ in headers]
+    padded = [_padded(column, header) for column, header in zip(columns, headers, strict=True)]
+    return "\n".join("  ".join(line) for line in zip(*padded, strict=True))
 
 
 def latest_year(con: duckdb.DuckDBPyConnection, ratings: str = "marts.platform_ratings") -> str | None:

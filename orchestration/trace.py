@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 from pyarrow import csv
 
-from orchestration.boards import format_table
+from orchestration.arrow_table import format_arrow_table
 from orchestration.warehouse.sql_functions import normalise_name
 
 # Portable SQL with positional parameters: it runs on the DuckDB warehouse and,
@@ -86,7 +86,7 @@ def render_text(result: Trace) -> str:
         f"satisfaction {r['satisfaction']:.4f}); {r['n_complaints']} rated complaints, "
         f"{r['n_replied']} replied, {r['n_scored']} scored"
     )
-    return header + "\n" + format_table(HEADERS, result.complaints)
+    return header + "\n" + format_arrow_table(HEADERS, result.complaints)
 
 
 def render_csv(result: Trace) -> str:

@@ -44,10 +44,13 @@ def test_the_cfpb_board_of_a_warehouse_without_cfpb_exports_says_so(tmp_path):
 
 
 def test_an_arrow_table_is_laid_out_as_the_same_rows_in_python():
-    # The trace hands format_table Arrow columns (a million rows); a board, rows.
+    # The trace lays out up to a million rows with Arrow kernels; a board, a
+    # few in Python. Both must give the same text.
     import datetime as dt
 
     import pyarrow as pa
+
+    from orchestration.arrow_table import format_arrow_table
 
     rows = [
         ("TS1", "已移交", 71.99, 1.0, None, 12, dt.date(2024, 3, 1)),
@@ -56,7 +59,7 @@ def test_an_arrow_table_is_laid_out_as_the_same_rows_in_python():
     ]
     headers = ("complaint_id", "status", "reply_hours", "timeliness", "score", "line", "day")
     table = pa.table(list(zip(*rows, strict=True)), names=list(headers))
-    text = format_table(headers, table)
+    text = format_arrow_table(headers, table)
     assert text == format_table(headers, rows)
     lines = text.splitlines()
     assert lines[2].split() == ["TS1", "已移交", "71.99", "1.0", "12", "2024-03-01"]  # as Python prints them
@@ -68,4 +71,30 @@ def test_an_arrow_table_is_laid_out_as_the_same_rows_in_python():
 
 
 def test_an_empty_table_has_its_headers():
-    assert format_table(("排名", "平台名称"), []).splitlines() == ["排名  平台名称", "----  --------"]
+    import pyarrow as pa
+
+    from orchestration.arrow_table import format_arrow_table
+
+    expected = ["排名  平台名称", "----  --------"]
+    assert format_table(("排名", "平台名称"), []).splitlines() == expected
+    empty = pa.table({"rank": pa.array([], pa.int64()), "platform": pa.array([], pa.string())})
+    assert format_arrow_table(("排名", "平台名称"), empty).splitlines() == expected
+
+
+def test_numbers_percentages_and_dashes_right_align_in_both_layouts():
+    import pyarrow as pa
+
+    from orchestration.arrow_table import format_arrow_table
+
+    for cells, numeric in [
+        (["1", "10.5", ".5", "5.", "12%", "-", "１２"], True),  # full-width digits are digits
+        (["1", "1.2.3"], False),
+        (["1", "-5"], False),
+        (["1", "1e-05"], False),
+        (["1", "%"], False),
+    ]:
+        rows = [(cell,) for cell in cells]
+        python = format_table(("n",), rows)
+        assert python == format_arrow_table(("n",), pa.table({"n": cells}))
+        first = python.splitlines()[2]  # "1", narrower than the column
+        assert first.startswith(" ") == numeric, cells
