@@ -308,20 +308,22 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_trace(args: argparse.Namespace) -> int:
     import duckdb
 
-    from orchestration.trace import TraceNotFound, render_csv, render_text, trace
+    from orchestration.trace import TraceNotFound, render_csv, render_text, trace, trace_cfpb
 
     data_dir = DataDir.from_env()
     chosen = _engine(data_dir)
     _built(data_dir, engine.ratings_file(data_dir))
+    # --platform: a platform's rating (电诉宝 method); --company: a CFPB company's
+    lineage, subject = (trace, args.platform) if args.platform is not None else (trace_cfpb, args.company)
     try:
         if chosen == engine.SPARK:
             from orchestration.warehouse.spark import Queries, session
 
             with session(data_dir.spark) as spark:
-                result = trace(Queries(spark), args.platform, args.period)
+                result = lineage(Queries(spark), subject, args.period)
         else:
             with duckdb.connect(str(data_dir.warehouse), read_only=True) as con:
-                result = trace(con, args.platform, args.period)
+                result = lineage(con, subject, args.period)
     except TraceNotFound as error:
         raise CliError(str(error), EXIT_USAGE) from None
     except duckdb.IOException as error:
@@ -541,7 +543,9 @@ def parser() -> argparse.ArgumentParser:
     report.set_defaults(func=_cmd_report)
 
     trace = commands.add_parser("trace", help="list the complaints behind a rating row, with source file and line")
-    trace.add_argument("--platform", required=True, help="platform name (normalised as the warehouse does)")
+    subject = trace.add_mutually_exclusive_group(required=True)
+    subject.add_argument("--platform", help="platform name (normalised as the warehouse does)")
+    subject.add_argument("--company", help="CFPB company, as `tousu board --source cfpb` prints it")
     trace.add_argument("--period", required=True, type=period_key, help=f"period key: {PERIOD_KEY_FORMS}")
     trace.add_argument("--csv", action="store_true", help="CSV instead of a table")
     trace.set_defaults(func=_cmd_trace)

@@ -1,4 +1,5 @@
-"""Lineage for auditors: the complaints behind one rating row (`tousu trace`)."""
+"""Lineage for auditors: the complaints behind one rating row (`tousu trace`):
+a platform's (电诉宝 method) or a CFPB company's."""
 
 from __future__ import annotations
 
@@ -50,6 +51,40 @@ HEADERS = (
     "line",
 )
 
+# A CFPB company's rating row counts every complaint it received in the
+# period's months (docs block `cfpb_rating_method`).
+CFPB_RATING_COLUMNS = (
+    "n_complaints",
+    "response_rate",
+    "timely_rate",
+    "relief_rate",
+    "n_dispute_known",
+    "dispute_rate",
+    "period_start",
+    "period_end",
+)
+CFPB_RATING_SQL = (
+    f"SELECT {', '.join(CFPB_RATING_COLUMNS)} FROM marts.cfpb_company_ratings WHERE company = ? AND period_key = ?"
+)
+CFPB_COMPLAINTS_SQL = """
+SELECT complaint_key, cast(received_date AS string) AS received_date, company_response,
+       is_closed, is_timely, is_relief, is_disputed, source_file, source_line_no
+FROM core.fct_cfpb_complaints
+WHERE company = ? AND received_date BETWEEN ? AND ?
+ORDER BY received_date, complaint_key
+"""
+CFPB_HEADERS = (
+    "complaint_id",
+    "received",
+    "company_response",
+    "responded",
+    "timely",
+    "relief",
+    "disputed",
+    "source_file",
+    "line",
+)
+
 
 class TraceNotFound(LookupError):
     pass
@@ -57,41 +92,55 @@ class TraceNotFound(LookupError):
 
 @dataclass
 class Trace:
-    platform: str
-    period: str
-    rating: dict
+    summary: str  # the rating row, in one line
+    headers: tuple[str, ...]
     complaints: pa.Table
 
 
 def trace(con, platform: str, period: str) -> Trace:
-    """The rating row and its complaints, which stay in Arrow (a rating of a
-    large platform's year has a million). `con` is a DuckDB connection or a
-    Spark session's Queries: both run `execute(sql, params).fetchall()` and
-    `sql(sql, params=...).to_arrow_table()`."""
+    """A platform's rating row and its rated complaints, which stay in Arrow (a
+    rating of a large platform's year has a million). `con` is a DuckDB
+    connection or a Spark session's Queries: both run `execute(sql,
+    params).fetchall()` and `sql(sql, params=...).to_arrow_table()`."""
     platform = normalise_name(platform)
     rows = con.execute(RATING_SQL, [platform, period]).fetchall()
     if not rows:
         raise TraceNotFound(f"no rating row for platform {platform!r} in period {period!r}")
-    rating = dict(zip(RATING_COLUMNS, rows[0], strict=True))
-    params = [platform, rating["period_start"], rating["period_end"]]
-    complaints = con.sql(COMPLAINTS_SQL, params=params).to_arrow_table()
-    return Trace(platform, period, rating, complaints)
-
-
-def render_text(result: Trace) -> str:
-    r = result.rating
-    header = (
-        f"{result.platform} {result.period}: {r['rating']}, composite_index {r['composite_index']:.6f} "
+    r = dict(zip(RATING_COLUMNS, rows[0], strict=True))
+    summary = (
+        f"{platform} {period}: {r['rating']}, composite_index {r['composite_index']:.6f} "
         f"(reply_rate {r['reply_rate']:.4f}, timeliness {r['timeliness']:.4f}, "
         f"satisfaction {r['satisfaction']:.4f}); {r['n_complaints']} rated complaints, "
         f"{r['n_replied']} replied, {r['n_scored']} scored"
     )
-    return header + "\n" + format_arrow_table(HEADERS, result.complaints)
+    complaints = con.sql(COMPLAINTS_SQL, params=[platform, r["period_start"], r["period_end"]]).to_arrow_table()
+    return Trace(summary, HEADERS, complaints)
+
+
+def trace_cfpb(con, company: str, period: str) -> Trace:
+    """A CFPB company's rating row and every complaint it counts; `con` as in
+    trace(). The company is spelled as the board prints it."""
+    rows = con.execute(CFPB_RATING_SQL, [company, period]).fetchall()
+    if not rows:
+        raise TraceNotFound(f"no CFPB rating row for company {company!r} in period {period!r}")
+    r = dict(zip(CFPB_RATING_COLUMNS, rows[0], strict=True))
+    disputed = "-" if r["dispute_rate"] is None else f"{r['dispute_rate']:.4f}"
+    summary = (
+        f"{company} {period}: {r['n_complaints']} complaints received; response_rate "
+        f"{r['response_rate']:.4f}, timely_rate {r['timely_rate']:.4f}, relief_rate {r['relief_rate']:.4f}, "
+        f"dispute_rate {disputed} (of {r['n_dispute_known']} with a known dispute)"
+    )
+    complaints = con.sql(CFPB_COMPLAINTS_SQL, params=[company, r["period_start"], r["period_end"]]).to_arrow_table()
+    return Trace(summary, CFPB_HEADERS, complaints)
+
+
+def render_text(result: Trace) -> str:
+    return result.summary + "\n" + format_arrow_table(result.headers, result.complaints)
 
 
 def render_csv(result: Trace) -> str:
-    """The complaints as CSV under HEADERS (Arrow's writer: text quoted,
+    """The complaints as CSV under their headers (Arrow's writer: text quoted,
     numbers bare, an empty cell for NULL)."""
     buffer = io.BytesIO()
-    csv.write_csv(result.complaints.rename_columns(list(HEADERS)), buffer)
+    csv.write_csv(result.complaints.rename_columns(list(result.headers)), buffer)
     return buffer.getvalue().decode("utf-8")

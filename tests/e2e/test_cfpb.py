@@ -102,6 +102,35 @@ def test_2019_figures_of_the_largest_companies_equal_an_independent_reading(cfpb
     assert (transunion[1], transunion[7], transunion[9]) == (1617, 1.0, 35 / 1617)
 
 
+def test_trace_of_a_company_lists_exactly_its_complaints_with_the_record_each_came_from(cfpb_warehouse, capsys):
+    import csv
+    import io
+
+    company = "TRANSUNION INTERMEDIATE HOLDINGS, INC."
+    received_2019 = {
+        record["Complaint ID"]
+        for record in sample_records()
+        if record["Date received"].startswith("2019") and record["Company"].strip() == company
+    }
+    capsys.readouterr()
+    assert run_tousu(cfpb_warehouse, "trace", "--company", company, "--period", "2019", "--csv") == 0
+    header, *rows = csv.reader(io.StringIO(capsys.readouterr().out))
+    assert header[0] == "complaint_id" and header[-2:] == ["source_file", "line"]
+    assert len(rows) == 1617 and {row[0] for row in rows} == received_2019
+    # each line names the raw record the complaint's state came from
+    landed = {
+        (source_file, str(line_no)): (complaint_id, raw_company)
+        for source_file, line_no, complaint_id, raw_company in query(
+            cfpb_warehouse.warehouse, "SELECT source_file, line_no, complaint_id, company FROM raw.cfpb_complaints"
+        )
+    }
+    assert all(landed[(row[-2], row[-1])] == (row[0], company) for row in rows)
+    capsys.readouterr()
+    assert run_tousu(cfpb_warehouse, "trace", "--company", company, "--period", "2019") == 0
+    assert capsys.readouterr().out.startswith(f"{company} 2019: 1617 complaints received; response_rate 1.0000")
+    assert run_tousu(cfpb_warehouse, "trace", "--company", "NO SUCH COMPANY", "--period", "2019") == 2
+
+
 def test_legacy_records_fill_only_months_no_keyed_record_covers(cfpb_warehouse):
     keyed_months = {r["Date received"][:7] for r in sample_records()}
     legacy_months = [

@@ -291,10 +291,10 @@ def test_sql_functions_agree_with_duckdbs(spark_built):
     assert on_spark["2024-03-01 10:00:00+19:30"][0] == dt.datetime(2024, 2, 29, 22, 30)
 
 
-def _trace_csv(data_dir: DataDir, platform: str, period: str) -> tuple[int, str]:
+def _trace_csv(data_dir: DataDir, platform: str, period: str, subject: str = "--platform") -> tuple[int, str]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = run_tousu(data_dir, "trace", "--platform", platform, "--period", period, "--csv")
+        code = run_tousu(data_dir, "trace", subject, platform, "--period", period, "--csv")
     return code, out.getvalue()
 
 
@@ -329,6 +329,13 @@ def test_trace_on_spark_prints_what_it_prints_on_duckdb(spark_built, foreign_war
     )
     on_spark = _trace_csv(spark_built.data_dir, platform, period)
     assert on_spark == _trace_csv(foreign_warehouse, platform, period)
+    assert on_spark[0] == 0 and len(on_spark[1].splitlines()) > 5
+
+
+def test_a_cfpb_trace_on_spark_prints_what_it_prints_on_duckdb(spark_built, cfpb_warehouse):
+    company = "EQUIFAX, INC."
+    on_spark = _trace_csv(spark_built.data_dir, company, "2019", subject="--company")
+    assert on_spark == _trace_csv(cfpb_warehouse, company, "2019", subject="--company")
     assert on_spark[0] == 0 and len(on_spark[1].splitlines()) > 5
 
 
