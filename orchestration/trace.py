@@ -103,35 +103,47 @@ def trace(con, platform: str, period: str) -> Trace:
     connection or a Spark session's Queries: both run `execute(sql,
     params).fetchall()` and `sql(sql, params=...).to_arrow_table()`."""
     platform = normalise_name(platform)
-    rows = con.execute(RATING_SQL, [platform, period]).fetchall()
-    if not rows:
+    r, complaints = _rating_and_complaints(con, RATING_SQL, RATING_COLUMNS, COMPLAINTS_SQL, platform, period)
+    if r is None:
         raise TraceNotFound(f"no rating row for platform {platform!r} in period {period!r}")
-    r = dict(zip(RATING_COLUMNS, rows[0], strict=True))
     summary = (
         f"{platform} {period}: {r['rating']}, composite_index {r['composite_index']:.6f} "
         f"(reply_rate {r['reply_rate']:.4f}, timeliness {r['timeliness']:.4f}, "
         f"satisfaction {r['satisfaction']:.4f}); {r['n_complaints']} rated complaints, "
         f"{r['n_replied']} replied, {r['n_scored']} scored"
     )
-    complaints = con.sql(COMPLAINTS_SQL, params=[platform, r["period_start"], r["period_end"]]).to_arrow_table()
     return Trace(summary, HEADERS, complaints)
 
 
 def trace_cfpb(con, company: str, period: str) -> Trace:
     """A CFPB company's rating row and every complaint it counts; `con` as in
     trace(). The company is spelled as the board prints it."""
-    rows = con.execute(CFPB_RATING_SQL, [company, period]).fetchall()
-    if not rows:
+    r, complaints = _rating_and_complaints(
+        con, CFPB_RATING_SQL, CFPB_RATING_COLUMNS, CFPB_COMPLAINTS_SQL, company, period
+    )
+    if r is None:
         raise TraceNotFound(f"no CFPB rating row for company {company!r} in period {period!r}")
-    r = dict(zip(CFPB_RATING_COLUMNS, rows[0], strict=True))
     disputed = "-" if r["dispute_rate"] is None else f"{r['dispute_rate']:.4f}"
     summary = (
         f"{company} {period}: {r['n_complaints']} complaints received; response_rate "
         f"{r['response_rate']:.4f}, timely_rate {r['timely_rate']:.4f}, relief_rate {r['relief_rate']:.4f}, "
         f"dispute_rate {disputed} (of {r['n_dispute_known']} with a known dispute)"
     )
-    complaints = con.sql(CFPB_COMPLAINTS_SQL, params=[company, r["period_start"], r["period_end"]]).to_arrow_table()
     return Trace(summary, CFPB_HEADERS, complaints)
+
+
+def _rating_and_complaints(
+    con, rating_sql: str, rating_columns: tuple[str, ...], complaints_sql: str, subject: str, period: str
+) -> tuple[dict | None, pa.Table | None]:
+    """The rating row of (`subject`, `period`) by name, and the complaints of
+    `subject` between the row's period_start and period_end; (None, None)
+    when there is no such row."""
+    rows = con.execute(rating_sql, [subject, period]).fetchall()
+    if not rows:
+        return None, None
+    rating = dict(zip(rating_columns, rows[0], strict=True))
+    params = [subject, rating["period_start"], rating["period_end"]]
+    return rating, con.sql(complaints_sql, params=params).to_arrow_table()
 
 
 def render_text(result: Trace) -> str:

@@ -4,12 +4,13 @@ Atomicity is per file: a file is either wholly ingested (its raw rows, its
 quarantined lines and its audit row) or not at all. Small complaint files are
 read and validated in batches — one SQL pass for many files, since planning
 the validation query costs more than running it on a small file — while the
-next batch is read, and a few batches share a transaction. A
-large dump streams through in chunks, a few to a commit, and every CFPB export
-in chunks committed one by one, so that memory stays bounded whatever the
-file's size; for those the file's ledger row is its commit (`_stream_file`). A file that fails as a whole
-(unreadable, truncated gzip, unparseable registry) is left out: reported, not
-recorded, retried on the next build once fixed, while the other files load.
+next batch is read, and a few batches share a transaction. A large dump
+streams through in chunks, a few to a commit, and every CFPB export in chunks
+committed one by one, so that memory stays bounded whatever the file's size;
+for those the file's ledger row is its commit (`_stream_file`). A file that
+fails as a whole (unreadable, truncated gzip, unparseable registry) is left
+out: reported, not recorded, retried on the next build once fixed, while the
+other files load.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ Named in `dbt_project/profiles.yml` under `plugins:`, so staging models can call
 from dbt.adapters.duckdb.plugins import BasePlugin
 
 from orchestration.warehouse import sql_functions
-from orchestration.warehouse.connection import duckdb_settings
+from orchestration.warehouse.connection import DEFAULT_SETTINGS, duckdb_settings
 
 # dbt commits every node on its own, and DuckDB checkpoints after whichever
 # commit takes its write-ahead log past 16 MB: in the middle of a day's build,
@@ -22,9 +22,9 @@ CHECKPOINT_THRESHOLD = "4GB"
 class Plugin(BasePlugin):
     def configure_connection(self, conn):
         # Database-wide settings: set once on the connection dbt opens first.
-        for key, value in duckdb_settings().items():
+        settings = duckdb_settings({**DEFAULT_SETTINGS, "checkpoint_threshold": CHECKPOINT_THRESHOLD})
+        for key, value in settings.items():
             conn.execute(f"SET {key} = $value", {"value": value})
-        conn.execute("SET checkpoint_threshold = $value", {"value": CHECKPOINT_THRESHOLD})
         # Stored in the warehouse, so that the cursor dbt opens for each node
         # sees the macros without defining them again; the Python UDF belongs
         # to the database instance, which the cursors share.

@@ -4,7 +4,9 @@ an independent reading of the CSV (tests/cfpb_landing.py)."""
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import os
 import subprocess
 import sys
@@ -103,9 +105,6 @@ def test_2019_figures_of_the_largest_companies_equal_an_independent_reading(cfpb
 
 
 def test_trace_of_a_company_lists_exactly_its_complaints_with_the_record_each_came_from(cfpb_warehouse, capsys):
-    import csv
-    import io
-
     company = "TRANSUNION INTERMEDIATE HOLDINGS, INC."
     received_2019 = {
         record["Complaint ID"]

@@ -291,10 +291,11 @@ def test_sql_functions_agree_with_duckdbs(spark_built):
     assert on_spark["2024-03-01 10:00:00+19:30"][0] == dt.datetime(2024, 2, 29, 22, 30)
 
 
-def _trace_csv(data_dir: DataDir, platform: str, period: str, subject: str = "--platform") -> tuple[int, str]:
+def _trace_csv(data_dir: DataDir, name: str, period: str, subject: str = "--platform") -> tuple[int, str]:
+    """`tousu trace SUBJECT NAME --period PERIOD --csv`: its exit code and output."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = run_tousu(data_dir, "trace", subject, platform, "--period", period, "--csv")
+        code = run_tousu(data_dir, "trace", subject, name, "--period", period, "--csv")
     return code, out.getvalue()
 
 

@@ -1,8 +1,12 @@
 """Board tables line up in a terminal, CJK characters counting two columns."""
 
+import datetime as dt
+
 import duckdb
+import pyarrow as pa
 import pytest
 
+from orchestration.arrow_table import format_arrow_table
 from orchestration.boards import display_width, format_table
 
 
@@ -46,11 +50,6 @@ def test_the_cfpb_board_of_a_warehouse_without_cfpb_exports_says_so(tmp_path):
 def test_an_arrow_table_is_laid_out_as_the_same_rows_in_python():
     # The trace lays out up to a million rows with Arrow kernels; a board, a
     # few in Python. Both must give the same text.
-    import datetime as dt
-
-    import pyarrow as pa
-
-    from orchestration.arrow_table import format_arrow_table
 
     rows = [
         ("TS1", "已移交", 71.99, 1.0, None, 12, dt.date(2024, 3, 1)),
@@ -71,10 +70,6 @@ def test_an_arrow_table_is_laid_out_as_the_same_rows_in_python():
 
 
 def test_an_empty_table_has_its_headers():
-    import pyarrow as pa
-
-    from orchestration.arrow_table import format_arrow_table
-
     expected = ["排名  平台名称", "----  --------"]
     assert format_table(("排名", "平台名称"), []).splitlines() == expected
     empty = pa.table({"rank": pa.array([], pa.int64()), "platform": pa.array([], pa.string())})
@@ -82,10 +77,6 @@ def test_an_empty_table_has_its_headers():
 
 
 def test_numbers_percentages_and_dashes_right_align_in_both_layouts():
-    import pyarrow as pa
-
-    from orchestration.arrow_table import format_arrow_table
-
     for cells, numeric in [
         (["1", "10.5", ".5", "5.", "12%", "-", "１２"], True),  # full-width digits are digits
         (["1", "1.2.3"], False),
