@@ -30,9 +30,34 @@ new_lines as (
 -- would sort every line with all its columns.
 latest_keys as (
 
-    select max({{ struct_of(['updated_at', 'source_file', 'source_line_no']) }}) as latest
+    select
+        complaint_id,
+        max({{ struct_of(['updated_at', 'source_file', 'source_line_no']) }}) as latest
     from new_lines
     group by complaint_id
+
+),
+
+-- The winners that beat the state already held (an older state can arrive
+-- late, in a file ingested after a newer one), decided on the narrow keys:
+-- only these lines are staged. Joined here, DuckDB builds its hash table on
+-- the day's keys; joined after the staging below, it estimated the staged
+-- lines far above the states held and built it on all of those instead.
+changed_keys as (
+
+    {% if is_incremental() %}
+        select latest_keys.latest
+        from latest_keys
+        left join {{ this }} as held using (complaint_id)
+        where held.complaint_id is null
+            -- rows compare left to right: the order of the ordering key above
+            or {{ ordering_key([
+                'latest_keys.latest.updated_at', 'latest_keys.latest.source_file', 'latest_keys.latest.source_line_no'
+            ]) }}
+            > {{ ordering_key(['held.updated_at', 'held.source_file', 'held.source_line_no']) }}
+    {% else %}
+        select latest from latest_keys
+    {% endif %}
 
 ),
 
@@ -40,9 +65,9 @@ winning_lines as (
 
     select lines.*
     from {{ ref('stg_tousu__complaint_lines') }} as lines
-    inner join latest_keys
-        on lines.source_file = latest_keys.latest.source_file
-            and lines.line_no = latest_keys.latest.source_line_no
+    inner join changed_keys
+        on lines.source_file = changed_keys.latest.source_file
+            and lines.line_no = changed_keys.latest.source_line_no
     {% if is_incremental() %}
         where lines.ingested_at > {{ ingestion_watermark() }}
     {% endif %}
@@ -50,29 +75,9 @@ winning_lines as (
 ),
 
 -- Staged exactly as stg_tousu__complaints stages every line, for these only.
-best_new_line as (
-
-    {{ staged_complaint_lines('winning_lines') }}
-
-),
-
 changed as (
 
-    {% if is_incremental() %}
-    -- A new line counts only when it beats the state already held (an older
-    -- state can arrive late, in a file ingested after a newer one).
-        select best_new_line.*
-        from best_new_line
-        left join {{ this }} as held using (complaint_id)
-        where held.complaint_id is null
-        -- rows compare left to right: the order of the qualify above
-            or {{ ordering_key([
-                'best_new_line.updated_at', 'best_new_line.source_file', 'best_new_line.source_line_no'
-            ]) }}
-            > {{ ordering_key(['held.updated_at', 'held.source_file', 'held.source_line_no']) }}
-    {% else %}
-        select * from best_new_line
-    {% endif %}
+    {{ staged_complaint_lines('winning_lines') }}
 
 ),
 
