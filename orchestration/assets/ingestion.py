@@ -68,17 +68,26 @@ class IngestionFailed(dg.Failure):
     pass
 
 
+def _counts(files: list, noun: str) -> dict[str, int]:
+    return {
+        f"{noun}_loaded": sum(f.n_loaded for f in files),
+        f"{noun}_quarantined": sum(f.n_quarantined for f in files),
+        f"{noun}_blank": sum(f.n_blank for f in files),
+    }
+
+
 def line_summary(report: IngestionReport) -> dict:
-    """What this run did with every line, and every file it did not load — the
-    summary `tousu build` prints (metadata of raw/complaints and the ledger)."""
+    """What this run did with every line of the dumps and registries, with every
+    record of the CFPB exports (which the ledger counts as their lines: a record
+    may span several), and every file it did not load — the summary `tousu
+    build` prints (metadata of raw/complaints and the ledger)."""
     loaded = report.of("loaded")
     reasons = Counter()
     for outcome in loaded:
         reasons.update(outcome.reasons)
     return {
-        "lines_loaded": sum(f.n_loaded for f in loaded),
-        "lines_quarantined": sum(f.n_quarantined for f in loaded),
-        "lines_blank": sum(f.n_blank for f in loaded),
+        **_counts([f for f in loaded if f.kind != FileKind.CFPB], "lines"),
+        **_counts([f for f in loaded if f.kind == FileKind.CFPB], "cfpb_records"),
         "quarantine_reasons": dg.MetadataValue.json(dict(reasons.most_common())),
         "wholly_quarantined_files": dg.MetadataValue.json(
             [

@@ -4,6 +4,7 @@ an independent reading of the CSV (tests/cfpb_landing.py)."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -227,6 +228,7 @@ class Snapshots:
     before: list[tuple]  # the ratings of the landing zone of cfpb_warehouse
     after: list[tuple]  # once a later snapshot landed, and the same snapshot again
     ledger: list[tuple]
+    build_output: str  # what `tousu build` printed
 
 
 @pytest.fixture(scope="module")
@@ -238,13 +240,15 @@ def snapshots(cfpb_warehouse, tmp_path_factory) -> Snapshots:
     later = later_snapshot(sample_records(), "Closed with monetary relief")
     (data_dir.landing / "cfpb-2020-04-01.csv").write_bytes(later)
     (data_dir.landing / "cfpb-2020-04-02.csv.gz").write_bytes(gzip.compress(later, mtime=0))
-    assert run_tousu(data_dir, "build") == 0
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert run_tousu(data_dir, "build") == 0
     ledger = query(
         data_dir.warehouse,
         "SELECT source_file, status, n_loaded FROM audit.ingested_files WHERE source_file LIKE 'cfpb-2020-04%'"
         " ORDER BY 1",
     )
-    return Snapshots(served(cfpb_warehouse, RATINGS), served(data_dir, RATINGS), ledger)
+    return Snapshots(served(cfpb_warehouse, RATINGS), served(data_dir, RATINGS), ledger, printed.getvalue())
 
 
 def test_a_later_snapshot_closing_complaints_changes_their_ratings(snapshots):
@@ -282,3 +286,10 @@ def test_the_same_snapshot_twice_counts_each_complaint_once(snapshots):
             for company, figures in company_year_figures(later, year).items()
         }
         assert {row[:2]: row[2:] for row in snapshots.after if row[1] == year} == expected, year
+
+
+def test_the_build_counts_an_exports_records_apart_from_dump_lines(snapshots):
+    """A CFPB record may span several lines: the summary names what it counts."""
+    n = len(sample_records())
+    assert f"  CFPB records: {2 * n:,} loaded, 0 quarantined, 0 blank\n" in snapshots.build_output
+    assert "  lines: 0 loaded, 0 quarantined, 0 blank\n" in snapshots.build_output  # no dump landed
