@@ -25,7 +25,7 @@ from orchestration.assets.keys import (
 from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN
 from orchestration.build_state import as_last_built, forget_success
 from orchestration.ingestion.landing import FileKind
-from orchestration.ingestion.run import IngestionReport, ingest_landing
+from orchestration.ingestion.run import FileOutcome, IngestionReport, ingest_landing
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.warehouse.connection import connect
 
@@ -68,7 +68,7 @@ class IngestionFailed(dg.Failure):
     pass
 
 
-def _counts(files: list, noun: str) -> dict[str, int]:
+def _counts(files: list[FileOutcome], noun: str) -> dict[str, int]:
     return {
         f"{noun}_loaded": sum(f.n_loaded for f in files),
         f"{noun}_quarantined": sum(f.n_quarantined for f in files),
