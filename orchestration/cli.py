@@ -162,9 +162,13 @@ def ingestion_summary(metadata: dict) -> list[str]:
     if not metadata:
         return []
     reasons = metadata.get("quarantine_reasons") or {}
-    lines = [_counted(metadata, "lines", "lines")]
-    if any(metadata.get(f"cfpb_records_{outcome}") for outcome in COUNTED):
-        lines.append(_counted(metadata, "cfpb_records", "CFPB records"))  # a record may span lines
+    # CFPB records apart (a record may span lines), when an export landed; the
+    # lines of dumps and registries unless only exports did
+    has_records = any(metadata.get(f"cfpb_records_{outcome}") for outcome in COUNTED)
+    has_lines = any(metadata.get(f"lines_{outcome}") for outcome in COUNTED)
+    lines = [_counted(metadata, "lines", "lines")] if has_lines or not has_records else []
+    if has_records:
+        lines.append(_counted(metadata, "cfpb_records", "CFPB records"))
     if reasons:
         top = ", ".join(f"{reason} {count:,}" for reason, count in list(reasons.items())[:TOP_REASONS])
         more = len(reasons) - TOP_REASONS

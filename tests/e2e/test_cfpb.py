@@ -292,4 +292,4 @@ def test_the_build_counts_an_exports_records_apart_from_dump_lines(snapshots):
     """A CFPB record may span several lines: the summary names what it counts."""
     n = len(sample_records())
     assert f"  CFPB records: {2 * n:,} loaded, 0 quarantined, 0 blank\n" in snapshots.build_output
-    assert "  lines: 0 loaded, 0 quarantined, 0 blank\n" in snapshots.build_output  # no dump landed
+    assert "  lines:" not in snapshots.build_output  # no dump or registry landed
