@@ -11,6 +11,7 @@ import pytest
 
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
+from orchestration.cli import ingestion_summary
 from orchestration.dbt_runs import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.manifest import project_hash
 from orchestration.version import code_version
@@ -184,3 +185,22 @@ def test_tousu_dbt_version_answers_without_dbt_as_dagster_dbt_reads_it():
     )
     assert re.search(r"(\d+\.\d+\.\d+)", run.stdout).group(1) == metadata.version("dbt-core")
     assert f"duckdb: {metadata.version('dbt-duckdb')}" in run.stdout
+
+
+@pytest.mark.parametrize(
+    ("counts", "printed"),
+    [
+        ({"lines_loaded": 8850, "lines_quarantined": 17}, ["  lines: 8,850 loaded, 17 quarantined, 0 blank"]),
+        (
+            {"lines_loaded": 0, "cfpb_records_loaded": 6623, "cfpb_records_quarantined": 2},
+            ["  CFPB records: 6,623 loaded, 2 quarantined, 0 blank"],
+        ),
+        (
+            {"lines_loaded": 5, "cfpb_records_loaded": 9},
+            ["  lines: 5 loaded, 0 quarantined, 0 blank", "  CFPB records: 9 loaded, 0 quarantined, 0 blank"],
+        ),
+        ({"new_files": 0, "lines_loaded": 0}, ["  lines: 0 loaded, 0 quarantined, 0 blank"]),
+    ],
+)
+def test_the_build_summary_counts_cfpb_records_apart_from_lines(counts, printed):
+    assert ingestion_summary(counts) == printed
