@@ -235,13 +235,16 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 def _cmd_purge(args: argparse.Namespace) -> int:
     from orchestration.purge import purge_complaints
 
+    if not (args.complaint_id or args.cfpb_complaint_id):
+        raise CliError(
+            "purge: name a complaint: --complaint-id ID or --cfpb-complaint-id ID (each repeatable)", EXIT_USAGE
+        )
     data_dir = DataDir.from_env()
     _engine(data_dir)  # another engine asked for: exit 2
     _built(data_dir, engine.ratings_file(data_dir))
-    result = purge_complaints(data_dir, args.complaint_id, verbose=args.verbose)
+    result = purge_complaints(data_dir, args.complaint_id or [], args.cfpb_complaint_id or [], verbose=args.verbose)
     print(
-        f"purged {', '.join(result.complaint_ids)}: {result.n_raw_lines} raw line(s), "
-        f"{result.n_quarantined_lines} quarantined line(s)"
+        f"purged {result.names()}: {result.n_raw_lines} raw line(s), {result.n_quarantined_lines} quarantined line(s)"
     )
     if not result.outcome.success:
         raise _failure(
@@ -502,8 +505,9 @@ def parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=_cmd_publish)
 
     purge = commands.add_parser("purge", help="erase complaints (and their complainant's data) from every layer")
+    purge.add_argument("--complaint-id", action="append", help="a dumps' complaint id to erase; repeat for several")
     purge.add_argument(
-        "--complaint-id", required=True, action="append", help="complaint id to erase; repeat for several"
+        "--cfpb-complaint-id", action="append", help="a CFPB export's Complaint ID to erase; repeat for several"
     )
     purge.add_argument("-v", "--verbose", action="store_true", help="show Dagster and dbt progress")
     purge.set_defaults(func=_cmd_purge)

@@ -1,4 +1,5 @@
-"""`tousu purge --complaint-id ID`: erase one complainant's complaint from every layer.
+"""`tousu purge --complaint-id ID` / `--cfpb-complaint-id ID`: erase complaints
+from every layer.
 
 Raw lines and quarantined lines of the complaint are deleted (their file, line
 and layer recorded in audit.purged_lines, without content, so the ledger still
@@ -7,6 +8,10 @@ full refresh, no ingestion), serving gets a new release and every older release
 is deleted. Landing files are never modified by tousu: the purge lists those that
 still hold the complaint, for the operator to remove or redact. Published ratings
 hold only counts and indices, no personal data, and stay as published.
+
+A complaint of the dumps and a record of the CFPB exports are two sources with
+ids of their own: each is purged from its own raw table, and from the quarantined
+lines of its own kind of file only.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from orchestration import ledger
 from orchestration.assets.keys import DBT_ASSET_NAME
 from orchestration.build_state import forget_success
+from orchestration.ingestion.landing import FileKind
 from orchestration.jobs import REFRESH_JOB_NAME
 from orchestration.paths import DataDir
 from orchestration.runner import BuildOutcome, run_writer_job
@@ -26,33 +32,62 @@ from orchestration.warehouse import serving
 from orchestration.warehouse.connection import connect
 from orchestration.warehouse.writer import hold_writer
 
-# The complaint's raw lines (ids are trimmed in staging, so here too) and the
-# quarantined lines naming it, parseable or not: `"complaint_id": "<id>"`.
-DELETE_RAW_SQL = """
-DELETE FROM raw.complaints WHERE tousu_trim(complaint_id) = $complaint_id RETURNING source_file, line_no
-"""
-DELETE_QUARANTINED_SQL = """
-DELETE FROM audit.quarantine WHERE regexp_matches(raw_line, $pattern) RETURNING source_file, line_no
+
+@dataclass(frozen=True)
+class Source:
+    """Where one source's complaints are: the raw table keyed by complaint_id
+    (ids are trimmed in staging, so here too), the kind of landing file its
+    lines come from, and what a quarantined line of such a file that names
+    the complaint looks like (RE2 and Java read the pattern alike)."""
+
+    label: str  # how the purge's output names the source's ids
+    raw_table: str
+    file_kind: FileKind
+    quarantine_template: str  # {id}: the escaped id
+
+    def quarantine_pattern(self, complaint_id: str) -> str:
+        return self.quarantine_template.replace("{id}", re.escape(complaint_id))
+
+
+# A dump's line names the complaint in its JSON, parseable or not:
+# `"complaint_id": "<id>"`. A CFPB record names it as a field that is the id
+# alone, quoted or not (the Complaint ID column: the export's other fields are
+# dates, five-digit ZIP codes and text).
+DUMPS = Source("", "raw.complaints", FileKind.COMPLAINTS, r'"complaint_id"\s*:\s*"\s*{id}\s*"')
+CFPB = Source("CFPB ", "raw.cfpb_complaints", FileKind.CFPB, r'(^|,)\s*"?\s*{id}\s*"?\s*(,|\r?$)')
+
+DELETE_RAW_SQL = "DELETE FROM {table} WHERE tousu_trim(complaint_id) = $complaint_id RETURNING source_file, line_no"
+# Quarantined lines of the source's files only: another kind's line never goes.
+OF_KIND = "source_file IN (SELECT source_file FROM audit.ingested_files WHERE kind = '{kind}')"
+DELETE_QUARANTINED_SQL = f"""
+DELETE FROM audit.quarantine WHERE regexp_matches(raw_line, $pattern) AND {OF_KIND}
+RETURNING source_file, line_no
 """
 
 
 @dataclass
 class PurgeResult:
-    complaint_ids: list[str]
+    complaints: list[tuple[Source, str]]
     n_raw_lines: int = 0
     n_quarantined_lines: int = 0
     landing_files: list[str] = field(default_factory=list)
     outcome: BuildOutcome | None = None
+
+    def names(self) -> str:
+        """The purged ids as the output names them: `A, CFPB 1234567`."""
+        return ", ".join(source.label + complaint_id for source, complaint_id in self.complaints)
 
 
 def complaint_key(complaint_id: str) -> str:
     return hashlib.sha256(complaint_id.encode("utf-8")).hexdigest()
 
 
-def _delete_lines(con, complaint_id: str, now: dt.datetime) -> tuple[list[tuple], list[tuple]]:
+def _delete_lines(con, source: Source, complaint_id: str, now: dt.datetime) -> tuple[list[tuple], list[tuple]]:
     """Delete the complaint's lines and leave a tombstone (file, line, layer) for each."""
-    raw = con.execute(DELETE_RAW_SQL, {"complaint_id": complaint_id}).fetchall()
-    quarantined = con.execute(DELETE_QUARANTINED_SQL, {"pattern": quarantine_pattern(complaint_id)}).fetchall()
+    raw = con.execute(DELETE_RAW_SQL.format(table=source.raw_table), {"complaint_id": complaint_id}).fetchall()
+    quarantined = con.execute(
+        DELETE_QUARANTINED_SQL.format(kind=source.file_kind), {"pattern": source.quarantine_pattern(complaint_id)}
+    ).fetchall()
     tombstones = [(f, n, "raw") for f, n in raw] + [(f, n, "quarantine") for f, n in quarantined]
     if tombstones:
         con.executemany(
@@ -62,16 +97,13 @@ def _delete_lines(con, complaint_id: str, now: dt.datetime) -> tuple[list[tuple]
     return raw, quarantined
 
 
-def quarantine_pattern(complaint_id: str) -> str:
-    """A quarantined line naming the complaint (RE2 and Java read it alike)."""
-    return r'"complaint_id"\s*:\s*"\s*' + re.escape(complaint_id) + r'\s*"'
-
-
-def purge_complaints(data_dir: DataDir, complaint_ids: list[str], verbose: bool = False) -> PurgeResult:
+def purge_complaints(
+    data_dir: DataDir, complaint_ids: list[str], cfpb_complaint_ids: list[str] = (), verbose: bool = False
+) -> PurgeResult:
     """Delete, rebuild, re-serve; all under the writer lock."""
     from orchestration import engine
 
-    ids = [complaint_id.strip() for complaint_id in complaint_ids]
+    ids = [(DUMPS, i.strip()) for i in complaint_ids] + [(CFPB, i.strip()) for i in cfpb_complaint_ids]
     result = PurgeResult(ids)
     now = dt.datetime.now(dt.UTC)
     with hold_writer(data_dir.root):
@@ -101,7 +133,9 @@ def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool) -> None:
         serving.drop_previous_releases(data_dir.serving)
 
 
-def _delete_lines_duckdb(data_dir: DataDir, ids: list[str], now: dt.datetime, result: PurgeResult) -> set[str]:
+def _delete_lines_duckdb(
+    data_dir: DataDir, ids: list[tuple[Source, str]], now: dt.datetime, result: PurgeResult
+) -> set[str]:
     """One transaction: either every line of every id goes, or none does."""
     from orchestration.ingestion.run import discard_interrupted_files, ensure_schema
 
@@ -113,8 +147,8 @@ def _delete_lines_duckdb(data_dir: DataDir, ids: list[str], now: dt.datetime, re
         # reconciliation would fail on them.
         discard_interrupted_files(con)
         con.begin()
-        for complaint_id in ids:
-            raw, quarantined = _delete_lines(con, complaint_id, now)
+        for source, complaint_id in ids:
+            raw, quarantined = _delete_lines(con, source, complaint_id, now)
             result.n_raw_lines += len(raw)
             result.n_quarantined_lines += len(quarantined)
             files.update(f for f, _ in raw + quarantined)
@@ -129,23 +163,30 @@ def _delete_lines_duckdb(data_dir: DataDir, ids: list[str], now: dt.datetime, re
 # it (dynamic partition overwrite) or, left empty, dropped. An interrupted
 # purge leaves tombstones whose lines remain (the reconciliation test of the
 # next build fails and says so); running the purge again finishes it.
-SPARK_LAYERS = (("raw", "raw.complaints", "ingested_at"), ("quarantine", "audit.quarantine", "quarantined_at"))
-SPARK_MATCHED_SQL = """
-SELECT source_file, line_no, 'raw' AS layer FROM raw.complaints WHERE tousu_trim(complaint_id) = ?
+SPARK_LAYERS = (
+    ("raw", "raw.complaints", "ingested_at"),
+    ("raw", "raw.cfpb_complaints", "ingested_at"),
+    ("quarantine", "audit.quarantine", "quarantined_at"),
+)
+SPARK_MATCHED_SQL = f"""
+SELECT source_file, line_no, 'raw' AS layer FROM {{table}} WHERE tousu_trim(complaint_id) = ?
 UNION ALL
-SELECT source_file, line_no, 'quarantine' AS layer FROM audit.quarantine WHERE raw_line rlike ?
+SELECT source_file, line_no, 'quarantine' AS layer FROM audit.quarantine WHERE raw_line rlike ? AND {OF_KIND}
 """
 
 
-def _delete_lines_spark(spark, ids: list[str], now: dt.datetime, result: PurgeResult) -> set[str]:
+def _delete_lines_spark(spark, ids: list[tuple[Source, str]], now: dt.datetime, result: PurgeResult) -> set[str]:
     from orchestration.ingestion.schema import SPARK_TABLES, spark_ddl, spark_instant
 
     for statement in spark_ddl():
         spark.sql(statement)
     files: set[str] = set()
-    for complaint_id in ids:
+    for source, complaint_id in ids:
         # the complaint's lines, fetched once (a handful): counted, then tombstoned
-        matched = spark.sql(SPARK_MATCHED_SQL, args=[complaint_id, quarantine_pattern(complaint_id)]).toArrow()
+        matched = spark.sql(
+            SPARK_MATCHED_SQL.format(table=source.raw_table, kind=source.file_kind),
+            args=[complaint_id, source.quarantine_pattern(complaint_id)],
+        ).toArrow()
         lines = matched.to_pylist()
         result.n_raw_lines += sum(line["layer"] == "raw" for line in lines)
         result.n_quarantined_lines += sum(line["layer"] == "quarantine" for line in lines)

@@ -90,3 +90,19 @@ def company_year_figures(records: list[dict[str, str]], year: str) -> dict[str, 
             n_disputed=int(disputed == "Yes"),
         )
     return {company: dict(counts) for company, counts in figures.items()}
+
+
+def record_to_purge() -> dict[str, str]:
+    """A 2019 record whose consumer consented to publish a narrative of their
+    own (a consumer often files one narrative against several companies): the
+    record a purge erases, as when the consumer withdraws."""
+    records = sample_records()
+    told = Counter(r["Consumer complaint narrative"] for r in records)
+    return next(
+        r
+        for r in records
+        if r["Consumer consent provided?"] == "Consent provided"
+        and len(r["Consumer complaint narrative"]) > 200
+        and told[r["Consumer complaint narrative"]] == 1
+        and r["Date received"].startswith("2019")
+    )

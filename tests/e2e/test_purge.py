@@ -6,6 +6,8 @@ import io
 
 import duckdb
 import pytest
+from cfpb_landing import LANDED as CFPB_FILES
+from cfpb_landing import company_year_figures, record_to_purge, sample_records
 from conftest import copy_data_dir, query, run_tousu
 from foreign_landing import PERSONAL_FILE, PERSONAL_ID, PERSONAL_NAME, PERSONAL_PHONE
 
@@ -13,6 +15,7 @@ from orchestration.cli import EXIT_NOT_BUILT
 from orchestration.paths import DataDir
 
 SECRET_NAME, SECRET_PHONE = PERSONAL_NAME, PERSONAL_PHONE
+CFPB_COUNTS = "n_complaints, n_responded, n_timely, n_relief, n_dispute_known, n_disputed"
 
 
 def text_cells_containing(con, needle: str, skip: set[str] = frozenset()) -> list[str]:
@@ -105,3 +108,49 @@ def test_landing_is_untouched_and_the_ledger_still_reconciles(purged):
 
 def test_purge_before_any_build_says_so(tmp_path):
     assert run_tousu(DataDir(tmp_path / "empty").create(), "purge", "--complaint-id", "X") == EXIT_NOT_BUILT
+
+
+@pytest.fixture(scope="module")
+def cfpb_purged(tmp_path_factory, cfpb_warehouse):
+    """A CFPB complaint with a narrative its consumer consented to publish, in
+    the three copies of the sample, purged: as when the consumer withdraws."""
+    data_dir = copy_data_dir(cfpb_warehouse, tmp_path_factory.mktemp("cfpb-purge") / "data")
+    target = record_to_purge()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = run_tousu(data_dir, "purge", "--cfpb-complaint-id", target["Complaint ID"])
+    return data_dir, target, code, out.getvalue()
+
+
+def test_a_cfpb_purge_erases_the_record_from_every_copy_layer_and_serving(cfpb_purged):
+    data_dir, target, code, output = cfpb_purged
+    complaint_id, narrative = target["Complaint ID"], target["Consumer complaint narrative"]
+    assert code == 0
+    # one record in each of the sample's three copies (plain, gzip, zip)
+    assert f"purged CFPB {complaint_id}: 3 raw line(s), 0 quarantined line(s)" in output
+    assert [n for n in CFPB_FILES if str(data_dir.landing / n) in output] == sorted(
+        set(CFPB_FILES) - {"cfpb-2017-03-01.csv"}
+    )
+    needles = (complaint_id, narrative[60:120])
+    for warehouse in (data_dir.warehouse, data_dir.serving / "warehouse.duckdb"):
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            for needle in needles:
+                assert text_cells_containing(con, needle) == [], (warehouse.name, needle)
+    # the ratings are an independent reading of the sample without the record
+    kept = [r for r in sample_records() if r["Complaint ID"] != complaint_id]
+    assert len(kept) == len(sample_records()) - 1
+    served = query(
+        data_dir.serving / "warehouse.duckdb",
+        f"SELECT company, {CFPB_COUNTS} FROM marts.cfpb_company_ratings WHERE period_key = '2019'",
+    )
+    counts = CFPB_COUNTS.split(", ")
+    assert {company: tuple(rest) for company, *rest in served} == {
+        company: tuple(figures.get(key, 0) for key in counts)
+        for company, figures in company_year_figures(kept, "2019").items()
+    }
+    (reconciliation,) = [
+        result
+        for result in data_dir.newest_dbt_run_results()["results"]
+        if ".assert_every_landed_line_accounted_for" in result["unique_id"]
+    ]
+    assert reconciliation["status"] == "pass"

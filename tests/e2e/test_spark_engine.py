@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from cfpb_landing import LANDED as CFPB_FILES
-from cfpb_landing import write_cfpb_landing
+from cfpb_landing import record_to_purge, write_cfpb_landing
 from conftest import query, run_tousu
 from e2e.test_crash_safety import CRASH_POINTS, build_killed_at
 from foreign_landing import (
@@ -43,6 +43,7 @@ from foreign_landing import (
     write_foreign_landing,
 )
 from spec_oracle import ratings, read_landing
+from unit.test_purge_lines import QUARANTINED, TARGET
 from unit.test_sql_functions import AMOUNT_CASES, BLANK_TEXTS, REGISTRY_DATE_CASES, TIMESTAMP_CASES
 
 from orchestration import engine
@@ -50,7 +51,7 @@ from orchestration.ingestion.landing import scan
 from orchestration.ingestion.run import triage
 from orchestration.ingestion.spark_run import TASK_BYTES_ENV, WHOLE_FILE, plan_pieces
 from orchestration.paths import DataDir
-from orchestration.purge import quarantine_pattern
+from orchestration.purge import CFPB, DUMPS
 from orchestration.warehouse.serving import current_release
 from orchestration.warehouse.spark import REMOTE_ENV, LocalServer, Queries, connect
 from orchestration.warehouse.sql_functions import register
@@ -291,6 +292,21 @@ def test_sql_functions_agree_with_duckdbs(spark_built):
     assert on_spark["2024-03-01 10:00:00+19:30"][0] == dt.datetime(2024, 2, 29, 22, 30)
 
 
+def test_the_purges_patterns_match_the_same_lines_in_java_as_in_re2(spark_built):
+    lines = [line for _, _, line, _ in QUARANTINED]
+    patterns = [source.quarantine_pattern(TARGET) for source in (DUMPS, CFPB)]
+    spark_built.spark.createDataFrame([(line,) for line in lines], "line string").createOrReplaceTempView("lines")
+    select = ", ".join("line rlike ?" for _ in patterns)
+    on_spark = sorted(Queries(spark_built.spark).execute(f"SELECT line, {select} FROM lines", patterns).fetchall())
+    with duckdb.connect() as con:
+        on_duckdb = sorted(
+            (line, *(con.execute("SELECT regexp_matches(?, ?)", [line, p]).fetchone()[0] for p in patterns))
+            for line in lines
+        )
+    # (which lines DuckDB's reading matches: tests/unit/test_purge_lines.py)
+    assert on_spark == on_duckdb and all(any(row[i] for row in on_spark) for i in (1, 2))
+
+
 def _trace_csv(data_dir: DataDir, name: str, period: str, subject: str = "--platform") -> tuple[int, str]:
     """`tousu trace SUBJECT NAME --period PERIOD --csv`: its exit code and output."""
     out = io.StringIO()
@@ -445,7 +461,9 @@ def test_the_registry_snapshot_keeps_its_history_on_parquet(spark_built, late_re
     assert len({row[-2] for name, row in current.items() if name != CHANGED_PLATFORM}) == 2
 
 
-def test_purge_on_spark_erases_the_complaint_from_every_layer(spark_built, late_reply, foreign_warehouse):
+def test_purge_on_spark_erases_the_complaint_from_every_layer(
+    spark_built, late_reply, foreign_warehouse, cfpb_warehouse
+):
     """Last in this module: it changes the warehouse the tests above read."""
     data_dir = spark_built.data_dir
     # the lines the DuckDB engine's purge deletes (test_purge), counted on its warehouse
@@ -454,32 +472,46 @@ def test_purge_on_spark_erases_the_complaint_from_every_layer(spark_built, late_
         ((n_raw, n_quarantined),) = con.execute(
             "SELECT (SELECT count(*) FROM built.raw.complaints WHERE tousu_trim(complaint_id) = ?),"
             " (SELECT count(*) FROM built.audit.quarantine WHERE regexp_matches(raw_line, ?))",
-            [PERSONAL_ID, quarantine_pattern(PERSONAL_ID)],
+            [PERSONAL_ID, DUMPS.quarantine_pattern(PERSONAL_ID)],
         ).fetchall()
     assert n_raw >= 2 and n_quarantined == 1
+    # and a CFPB record, in the three copies of the sample: one rebuild for both
+    cfpb_id = record_to_purge()["Complaint ID"]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert run_tousu(data_dir, "purge", "--complaint-id", PERSONAL_ID) == 0
-    assert f"purged {PERSONAL_ID}: {n_raw} raw line(s), {n_quarantined} quarantined line(s)" in out.getvalue()
+        assert run_tousu(data_dir, "purge", "--complaint-id", PERSONAL_ID, "--cfpb-complaint-id", cfpb_id) == 0
+    assert (
+        f"purged {PERSONAL_ID}, CFPB {cfpb_id}: {n_raw + 3} raw line(s), {n_quarantined} quarantined line(s)"
+        in out.getvalue()
+    )
     assert str(data_dir.landing / PERSONAL_FILE) in out.getvalue()
     assert spark_rows(spark_built, "SELECT layer, count(*) FROM audit.purged_lines GROUP BY layer ORDER BY layer") == [
         ("quarantine", n_quarantined),
-        ("raw", n_raw),
+        ("raw", n_raw + 3),
     ]
-    for table, column in (
-        ("raw.complaints", "complaint_id"),
-        ("raw.complaints", "user"),
-        ("audit.quarantine", "raw_line"),
-        ("core.fct_complaints", "complaint_id"),
-        ("intermediate.int_complaints__current_state", "complaint_id"),
+    for table, column, needle in (
+        *(
+            (table, column, needle)
+            for table, column in (
+                ("raw.complaints", "complaint_id"),
+                ("raw.complaints", "user"),
+                ("audit.quarantine", "raw_line"),
+                ("core.fct_complaints", "complaint_id"),
+                ("intermediate.int_complaints__current_state", "complaint_id"),
+            )
+            for needle in (PERSONAL_ID, PERSONAL_NAME)
+        ),
+        ("raw.cfpb_complaints", "complaint_id", cfpb_id),
+        ("core.fct_cfpb_complaints", "complaint_id", cfpb_id),
     ):
-        for needle in (PERSONAL_ID, PERSONAL_NAME):
-            assert spark_rows(spark_built, f"SELECT count(*) FROM {table} WHERE contains(`{column}`, '{needle}')") == [
-                (0,)
-            ], (table, column, needle)
+        assert spark_rows(spark_built, f"SELECT count(*) FROM {table} WHERE contains(`{column}`, '{needle}')") == [
+            (0,)
+        ], (table, column, needle)
     # every other line stays: the loaded lines are the DuckDB engine's but for the purged ones
     loaded = "SELECT count(*) FROM raw.complaints"
     assert spark_rows(spark_built, loaded)[0][0] == query(foreign_warehouse.warehouse, loaded)[0][0] + 1 - n_raw
+    loaded = "SELECT count(*) FROM raw.cfpb_complaints"
+    assert spark_rows(spark_built, loaded)[0][0] == query(cfpb_warehouse.warehouse, loaded)[0][0] - 3
     # the rebuild ran every dbt test, the reconciliation of every landed line among them
     (reconciliation,) = [
         result
