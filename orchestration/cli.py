@@ -233,7 +233,7 @@ def _cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _cmd_purge(args: argparse.Namespace) -> int:
-    from orchestration.purge import purge_complaints
+    from orchestration.purge import NamesNothing, purge_complaints
 
     if not (args.complaint_id or args.cfpb_complaint_id):
         raise CliError(
@@ -242,7 +242,10 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     data_dir = DataDir.from_env()
     _engine(data_dir)  # another engine asked for: exit 2
     _built(data_dir, engine.ratings_file(data_dir))
-    result = purge_complaints(data_dir, args.complaint_id or [], args.cfpb_complaint_id or [], verbose=args.verbose)
+    try:
+        result = purge_complaints(data_dir, args.complaint_id or [], args.cfpb_complaint_id or [], args.verbose)
+    except NamesNothing as error:
+        raise CliError(str(error), EXIT_USAGE) from None
     print(
         f"purged {result.names()}: {result.n_raw_lines} raw line(s), {result.n_quarantined_lines} quarantined line(s)"
     )

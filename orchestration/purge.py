@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from orchestration import ledger
@@ -65,6 +66,21 @@ RETURNING source_file, line_no
 """
 
 
+# The lines that name a complaint now, and its tombstones: a complaint purged
+# before is named still (running a purge whose rebuild did not end finishes it).
+# {matches}: the engine's regular-expression match of raw_line with a parameter.
+NAMED_SQL = f"""
+SELECT
+    (SELECT count(*) FROM {{table}} WHERE tousu_trim(complaint_id) = ?)
+    + (SELECT count(*) FROM audit.quarantine WHERE {{matches}} AND {OF_KIND})
+    + (SELECT count(*) FROM audit.purged_lines WHERE complaint_key = ?)
+"""
+
+
+class NamesNothing(ValueError):
+    """An id no line of its source names: nothing was purged or rebuilt."""
+
+
 @dataclass
 class PurgeResult:
     complaints: list[tuple[Source, str]]
@@ -97,6 +113,24 @@ def _delete_lines(con, source: Source, complaint_id: str, now: dt.datetime) -> t
     return raw, quarantined
 
 
+def _check_named(ids: list[tuple[Source, str]], count: Callable[[str, list], int], matches: str) -> None:
+    """Stop before anything changes when an id names nothing: a mistyped id
+    would otherwise cost a full rebuild and a new serving release."""
+    unnamed = [
+        source.label + complaint_id
+        for source, complaint_id in ids
+        if not count(
+            NAMED_SQL.format(table=source.raw_table, matches=matches, kind=source.file_kind),
+            [complaint_id, source.quarantine_pattern(complaint_id), complaint_key(complaint_id)],
+        )
+    ]
+    if unnamed:
+        raise NamesNothing(
+            f"no loaded or quarantined line names {', '.join(unnamed)} (--complaint-id: a dump's complaint,"
+            " --cfpb-complaint-id: a CFPB record's Complaint ID); nothing was purged"
+        )
+
+
 def purge_complaints(
     data_dir: DataDir, complaint_ids: list[str], cfpb_complaint_ids: list[str] = (), verbose: bool = False
 ) -> PurgeResult:
@@ -106,20 +140,29 @@ def purge_complaints(
     ids = [(DUMPS, i.strip()) for i in complaint_ids] + [(CFPB, i.strip()) for i in cfpb_complaint_ids]
     result = PurgeResult(ids)
     now = dt.datetime.now(dt.UTC)
+    # On either engine: every id checked before anything changes; then the
+    # next build runs every dbt node (orchestration/build_scope.py), whether
+    # this rebuild ends or not: a Spark warehouse's tables are not in the file
+    # whose signature the last build recorded.
     with hold_writer(data_dir.root):
-        # The next build runs every dbt node (orchestration/build_scope.py),
-        # whether this rebuild ends or not: a Spark warehouse's tables are not
-        # in the file whose signature the last build recorded.
-        forget_success(data_dir)
         if engine.recorded(data_dir) == engine.SPARK:
             from orchestration.warehouse.spark import Queries, session
 
             # the rebuild below runs in this process: it uses this session's server
             with session(data_dir.spark) as spark:
+                _check_named(
+                    ids, lambda sql, params: Queries(spark).execute(sql, params).fetchall()[0][0], "raw_line rlike ?"
+                )
+                forget_success(data_dir)
                 files = _delete_lines_spark(spark, ids, now, result)
                 ledger.write(data_dir.ledger_snapshot, ledger.read(Queries(spark)))
                 _rebuild(data_dir, result, verbose)
         else:
+            with connect(data_dir.warehouse, read_only=True) as con:
+                _check_named(
+                    ids, lambda sql, params: con.execute(sql, params).fetchone()[0], "regexp_matches(raw_line, ?)"
+                )
+            forget_success(data_dir)
             files = _delete_lines_duckdb(data_dir, ids, now, result)
             _rebuild(data_dir, result, verbose)
     result.landing_files = sorted(name for name in files if (data_dir.landing / name).exists())

@@ -11,8 +11,9 @@ from cfpb_landing import company_year_figures, record_to_purge, sample_records
 from conftest import copy_data_dir, query, run_tousu
 from foreign_landing import PERSONAL_FILE, PERSONAL_ID, PERSONAL_NAME, PERSONAL_PHONE
 
-from orchestration.cli import EXIT_NOT_BUILT
+from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
 from orchestration.paths import DataDir
+from orchestration.warehouse.serving import current_release
 
 SECRET_NAME, SECRET_PHONE = PERSONAL_NAME, PERSONAL_PHONE
 CFPB_COUNTS = "n_complaints, n_responded, n_timely, n_relief, n_dispute_known, n_disputed"
@@ -154,3 +155,18 @@ def test_a_cfpb_purge_erases_the_record_from_every_copy_layer_and_serving(cfpb_p
         if ".assert_every_landed_line_accounted_for" in result["unique_id"]
     ]
     assert reconciliation["status"] == "pass"
+
+
+def test_an_id_that_names_nothing_exits_2_and_changes_nothing(purged, capsys):
+    """A mistyped id would cost a full rebuild and a new serving release: it
+    stops first. The complaint purged above is named still (its tombstones),
+    so running its purge again, as after a rebuild that did not end, is not
+    refused: only the CFPB id, which no CFPB record holds here, is."""
+    data_dir, target, *_ = purged
+    release, written = current_release(data_dir.serving), data_dir.warehouse.stat().st_mtime_ns
+    capsys.readouterr()
+    code = run_tousu(data_dir, "purge", "--complaint-id", target, "--cfpb-complaint-id", "1234567")
+    message = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    assert "no loaded or quarantined line names CFPB 1234567 (" in message and target not in message
+    assert (current_release(data_dir.serving), data_dir.warehouse.stat().st_mtime_ns) == (release, written)
