@@ -243,7 +243,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
     _engine(data_dir)  # another engine asked for: exit 2
     _built(data_dir, engine.ratings_file(data_dir))
     try:
-        result = purge_complaints(data_dir, args.complaint_id or [], args.cfpb_complaint_id or [], args.verbose)
+        result = purge_complaints(data_dir, args.complaint_id or [], args.cfpb_complaint_id or [], verbose=args.verbose)
     except NamesNothing as error:
         raise CliError(str(error), EXIT_USAGE) from None
     print(
@@ -508,7 +508,7 @@ def parser() -> argparse.ArgumentParser:
     publish.set_defaults(func=_cmd_publish)
 
     purge = commands.add_parser("purge", help="erase complaints (and their complainant's data) from every layer")
-    purge.add_argument("--complaint-id", action="append", help="a dumps' complaint id to erase; repeat for several")
+    purge.add_argument("--complaint-id", action="append", help="a dump's complaint id to erase; repeat for several")
     purge.add_argument(
         "--cfpb-complaint-id", action="append", help="a CFPB export's Complaint ID to erase; repeat for several"
     )
