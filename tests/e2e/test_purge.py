@@ -9,6 +9,7 @@ import pytest
 from cfpb_landing import LANDED as CFPB_FILES
 from cfpb_landing import company_year_figures, record_to_purge, sample_records
 from conftest import copy_data_dir, query, run_tousu
+from e2e.test_cfpb import RATING_COUNTS
 from foreign_landing import PERSONAL_FILE, PERSONAL_ID, PERSONAL_NAME, PERSONAL_PHONE
 
 from orchestration.cli import EXIT_NOT_BUILT, EXIT_USAGE
@@ -16,7 +17,6 @@ from orchestration.paths import DataDir
 from orchestration.warehouse.serving import current_release
 
 SECRET_NAME, SECRET_PHONE = PERSONAL_NAME, PERSONAL_PHONE
-CFPB_COUNTS = "n_complaints, n_responded, n_timely, n_relief, n_dispute_known, n_disputed"
 
 
 def text_cells_containing(con, needle: str, skip: set[str] = frozenset()) -> list[str]:
@@ -142,9 +142,9 @@ def test_a_cfpb_purge_erases_the_record_from_every_copy_layer_and_serving(cfpb_p
     assert len(kept) == len(sample_records()) - 1
     served = query(
         data_dir.serving / "warehouse.duckdb",
-        f"SELECT company, {CFPB_COUNTS} FROM marts.cfpb_company_ratings WHERE period_key = '2019'",
+        f"SELECT company, {RATING_COUNTS} FROM marts.cfpb_company_ratings WHERE period_key = '2019'",
     )
-    counts = CFPB_COUNTS.split(", ")
+    counts = RATING_COUNTS.split(", ")
     assert {company: tuple(rest) for company, *rest in served} == {
         company: tuple(figures.get(key, 0) for key in counts)
         for company, figures in company_year_figures(kept, "2019").items()
