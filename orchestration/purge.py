@@ -138,6 +138,9 @@ def purge_complaints(
     from orchestration import engine
 
     ids = [(DUMPS, i.strip()) for i in complaint_ids] + [(CFPB, i.strip()) for i in cfpb_complaint_ids]
+    if not all(complaint_id for _, complaint_id in ids):
+        # a blank id's patterns would match every quarantined line with a blank field
+        raise NamesNothing("a blank complaint id names no complaint; nothing was purged")
     result = PurgeResult(ids)
     now = dt.datetime.now(dt.UTC)
     # On either engine: every id checked before anything changes; then the

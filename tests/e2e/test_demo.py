@@ -111,6 +111,7 @@ def tousu_process(data_dir: DataDir, *args: str, shell_tail: str = "") -> subpro
         (("report", "--year", "2024", "--domain", "a/b"), "invalid choice: 'a/b'"),
         (("trace", "--platform", "分期乐", "--period", "2024-Q9"), "no period key"),
         (("purge",), "--complaint-id ID or --cfpb-complaint-id ID"),
+        (("purge", "--cfpb-complaint-id", " "), "a blank complaint id names no complaint"),
     ],
 )
 def test_arguments_that_name_nothing_exit_2_with_the_valid_forms(demo, args, says):
