@@ -37,9 +37,9 @@ from orchestration.warehouse.writer import hold_writer
 @dataclass(frozen=True)
 class Source:
     """Where one source's complaints are: the raw table keyed by complaint_id
-    (ids are trimmed in staging, so here too), the kind of landing file its
-    lines come from, and what a quarantined line of such a file that names
-    the complaint looks like (RE2 and Java read the pattern alike)."""
+    (RAW_NAMES), the kind of landing file its lines come from, and what a
+    quarantined line of such a file that names the complaint looks like (RE2
+    and Java read the pattern alike)."""
 
     label: str  # how the purge's output names the source's ids
     raw_table: str
@@ -49,6 +49,13 @@ class Source:
     def quarantine_pattern(self, complaint_id: str) -> str:
         return self.quarantine_template.replace("{id}", re.escape(complaint_id))
 
+    def names_quarantined(self, match: str) -> str:
+        """The condition on audit.quarantine naming the complaint: `match`, the
+        engine's regular-expression test of raw_line against the pattern (a
+        parameter), on lines of the source's own kind of file only."""
+        kind = f"SELECT source_file FROM audit.ingested_files WHERE kind = '{self.file_kind}'"
+        return f"{match} AND source_file IN ({kind})"
+
 
 # A dump's line names the complaint in its JSON, parseable or not:
 # `"complaint_id": "<id>"`. A CFPB record names it as a field that is the id
@@ -57,24 +64,12 @@ class Source:
 DUMPS = Source("", "raw.complaints", FileKind.COMPLAINTS, r'"complaint_id"\s*:\s*"\s*{id}\s*"')
 CFPB = Source("CFPB ", "raw.cfpb_complaints", FileKind.CFPB, r'(^|,)\s*"?\s*{id}\s*"?\s*(,|\r?$)')
 
-DELETE_RAW_SQL = "DELETE FROM {table} WHERE tousu_trim(complaint_id) = $complaint_id RETURNING source_file, line_no"
-# Quarantined lines of the source's files only: another kind's line never goes.
-OF_KIND = "source_file IN (SELECT source_file FROM audit.ingested_files WHERE kind = '{kind}')"
-DELETE_QUARANTINED_SQL = f"""
-DELETE FROM audit.quarantine WHERE regexp_matches(raw_line, $pattern) AND {OF_KIND}
-RETURNING source_file, line_no
-"""
-
-
-# The lines that name a complaint now, and its tombstones: a complaint purged
-# before is named still (running a purge whose rebuild did not end finishes it).
-# {matches}: the engine's regular-expression match of raw_line with a parameter.
-NAMED_SQL = f"""
-SELECT
-    (SELECT count(*) FROM {{table}} WHERE tousu_trim(complaint_id) = ?)
-    + (SELECT count(*) FROM audit.quarantine WHERE {{matches}} AND {OF_KIND})
-    + (SELECT count(*) FROM audit.purged_lines WHERE complaint_key = ?)
-"""
+# The condition on a raw table naming the complaint, its id a parameter: ids
+# are trimmed in staging, so here too.
+RAW_NAMES = "tousu_trim(complaint_id) = ?"
+# Each engine's regular-expression test of raw_line against a parameter.
+DUCKDB_MATCH = "regexp_matches(raw_line, ?)"
+SPARK_MATCH = "raw_line rlike ?"
 
 
 class NamesNothing(ValueError):
@@ -100,9 +95,12 @@ def complaint_key(complaint_id: str) -> str:
 
 def _delete_lines(con, source: Source, complaint_id: str, now: dt.datetime) -> tuple[list[tuple], list[tuple]]:
     """Delete the complaint's lines and leave a tombstone (file, line, layer) for each."""
-    raw = con.execute(DELETE_RAW_SQL.format(table=source.raw_table), {"complaint_id": complaint_id}).fetchall()
+    raw = con.execute(
+        f"DELETE FROM {source.raw_table} WHERE {RAW_NAMES} RETURNING source_file, line_no", [complaint_id]
+    ).fetchall()
     quarantined = con.execute(
-        DELETE_QUARANTINED_SQL.format(kind=source.file_kind), {"pattern": source.quarantine_pattern(complaint_id)}
+        f"DELETE FROM audit.quarantine WHERE {source.names_quarantined(DUCKDB_MATCH)} RETURNING source_file, line_no",
+        [source.quarantine_pattern(complaint_id)],
     ).fetchall()
     tombstones = [(f, n, "raw") for f, n in raw] + [(f, n, "quarantine") for f, n in quarantined]
     if tombstones:
@@ -113,14 +111,18 @@ def _delete_lines(con, source: Source, complaint_id: str, now: dt.datetime) -> t
     return raw, quarantined
 
 
-def _check_named(ids: list[tuple[Source, str]], count: Callable[[str, list], int], matches: str) -> None:
+def _check_named(ids: list[tuple[Source, str]], count: Callable[[str, list], int], match: str) -> None:
     """Stop before anything changes when an id names nothing: a mistyped id
-    would otherwise cost a full rebuild and a new serving release."""
+    would otherwise cost a full rebuild and a new serving release. A complaint
+    purged before is named still by its tombstones (running a purge whose
+    rebuild did not end finishes it)."""
     unnamed = [
         source.label + complaint_id
         for source, complaint_id in ids
         if not count(
-            NAMED_SQL.format(table=source.raw_table, matches=matches, kind=source.file_kind),
+            f"SELECT (SELECT count(*) FROM {source.raw_table} WHERE {RAW_NAMES})"
+            f" + (SELECT count(*) FROM audit.quarantine WHERE {source.names_quarantined(match)})"
+            " + (SELECT count(*) FROM audit.purged_lines WHERE complaint_key = ?)",
             [complaint_id, source.quarantine_pattern(complaint_id), complaint_key(complaint_id)],
         )
     ]
@@ -153,18 +155,14 @@ def purge_complaints(
 
             # the rebuild below runs in this process: it uses this session's server
             with session(data_dir.spark) as spark:
-                _check_named(
-                    ids, lambda sql, params: Queries(spark).execute(sql, params).fetchall()[0][0], "raw_line rlike ?"
-                )
+                _check_named(ids, lambda sql, params: Queries(spark).execute(sql, params).fetchall()[0][0], SPARK_MATCH)
                 forget_success(data_dir)
                 files = _delete_lines_spark(spark, ids, now, result)
                 ledger.write(data_dir.ledger_snapshot, ledger.read(Queries(spark)))
                 _rebuild(data_dir, result, verbose)
         else:
             with connect(data_dir.warehouse, read_only=True) as con:
-                _check_named(
-                    ids, lambda sql, params: con.execute(sql, params).fetchone()[0], "regexp_matches(raw_line, ?)"
-                )
+                _check_named(ids, lambda sql, params: con.execute(sql, params).fetchone()[0], DUCKDB_MATCH)
             forget_success(data_dir)
             files = _delete_lines_duckdb(data_dir, ids, now, result)
             _rebuild(data_dir, result, verbose)
@@ -214,11 +212,6 @@ SPARK_LAYERS = (
     ("raw", "raw.cfpb_complaints", "ingested_at"),
     ("quarantine", "audit.quarantine", "quarantined_at"),
 )
-SPARK_MATCHED_SQL = f"""
-SELECT source_file, line_no, 'raw' AS layer FROM {{table}} WHERE tousu_trim(complaint_id) = ?
-UNION ALL
-SELECT source_file, line_no, 'quarantine' AS layer FROM audit.quarantine WHERE raw_line rlike ? AND {OF_KIND}
-"""
 
 
 def _delete_lines_spark(spark, ids: list[tuple[Source, str]], now: dt.datetime, result: PurgeResult) -> set[str]:
@@ -230,7 +223,9 @@ def _delete_lines_spark(spark, ids: list[tuple[Source, str]], now: dt.datetime, 
     for source, complaint_id in ids:
         # the complaint's lines, fetched once (a handful): counted, then tombstoned
         matched = spark.sql(
-            SPARK_MATCHED_SQL.format(table=source.raw_table, kind=source.file_kind),
+            f"SELECT source_file, line_no, 'raw' AS layer FROM {source.raw_table} WHERE {RAW_NAMES}"
+            " UNION ALL SELECT source_file, line_no, 'quarantine' AS layer FROM audit.quarantine"
+            f" WHERE {source.names_quarantined(SPARK_MATCH)}",
             args=[complaint_id, source.quarantine_pattern(complaint_id)],
         ).toArrow()
         lines = matched.to_pylist()
