@@ -7,7 +7,9 @@ import contextlib
 import datetime as dt
 import os
 import re
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,6 +145,35 @@ def children_write_to(log: TextIO) -> Iterator[TextIO]:
             terminal.close()
 
 
+# What a process stops on: a Ctrl-C, and the SIGTERM of `kill` or of a scheduler.
+TERMINATION_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def termination_signals_kept() -> Iterator[None]:
+    """Put SIGINT's and SIGTERM's handlers back as they were once the run ends.
+
+    Whenever Dagster swaps SIGINT's handler for a run, it gives SIGTERM the
+    same one, and it restores SIGINT only: SIGTERM keeps SIGINT's original
+    handler after the run. In a process started in the background SIGINT is
+    ignored, so SIGTERM then is too, and so in every child started later
+    (ignored signals are inherited): the local Spark server then ignores the
+    SIGTERM that stops it, and each stop waits out its 60-s grace before a
+    SIGKILL, the metastore left unclosed. In a foreground process, SIGTERM
+    raised KeyboardInterrupt instead of ending it. Handlers can only be set
+    from the main thread; a run elsewhere leaves them alone."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {number: signal.getsignal(number) for number in TERMINATION_SIGNALS}
+    try:
+        yield
+    finally:
+        for number, handler in saved.items():
+            if handler is not None:  # None: set outside Python, which cannot be restored
+                signal.signal(number, handler)
+
+
 def _run_job(
     data_dir: DataDir, job_name: str, run_config: dict, partition_key: str | None, log_level: str
 ) -> BuildOutcome:
@@ -152,7 +183,7 @@ def _run_job(
     from orchestration.definitions import defs  # the dbt assets read the manifest when imported
 
     job = defs.resolve_job_def(job_name)
-    with _instance(data_dir) as instance:
+    with _instance(data_dir) as instance, termination_signals_kept():
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,

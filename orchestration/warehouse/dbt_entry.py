@@ -20,7 +20,6 @@ from importlib import metadata
 
 from orchestration.engine import DBT_DUCKDB_PATH, DBT_DUCKDB_PATH_ENV, DBT_TARGET_ENV, DBT_TARGETS, SPARK
 from orchestration.paths import DATA_DIR_ENV
-from orchestration.warehouse import spark
 
 # Commands that never touch the warehouse: no session for them (dagster-dbt
 # asks `--version` before every invocation).
@@ -74,6 +73,10 @@ def main() -> None:
         _run_in_data_directory(data_dir)
     on_spark = os.environ.get(DBT_TARGET_ENV) == DBT_TARGETS[SPARK]
     if on_spark and not _OFFLINE.intersection(sys.argv[1:2]):
+        # Imported here, not at the top: it brings pyarrow and duckdb, a fifth
+        # of a second that `--version`, asked before every build, need not pay.
+        from orchestration.warehouse import spark
+
         remote = os.environ.get(spark.REMOTE_ENV)
         if not remote:
             sys.exit(f"tousu-dbt: the Spark target needs a Spark Connect server in {spark.REMOTE_ENV}")

@@ -185,6 +185,51 @@ def test_tousu_dbt_version_answers_without_dbt_as_dagster_dbt_reads_it():
     )
     assert re.search(r"(\d+\.\d+\.\d+)", run.stdout).group(1) == metadata.version("dbt-core")
     assert f"duckdb: {metadata.version('dbt-duckdb')}" in run.stdout
+    # and without importing dbt, pyarrow or duckdb: a twentieth of a second, not a quarter
+    script = (
+        "import sys\nfrom orchestration.warehouse import dbt_entry\nsys.argv = ['tousu-dbt', '--version']\n"
+        "dbt_entry.main()\nprint(sorted({name.split('.')[0] for name in sys.modules} & {'dbt', 'pyarrow', 'duckdb'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]", done.stderr[-2000:]
+
+
+# A process started in the background (`cmd &`, a CI runner's job) ignores
+# SIGINT; SIGTERM must still end it and the children it starts afterwards.
+DAGSTER_RUN_IN_THE_BACKGROUND = """
+import signal, subprocess
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+import dagster as dg
+from orchestration.runner import termination_signals_kept
+
+@dg.op
+def nothing():
+    pass
+
+@dg.job
+def job():
+    nothing()
+
+with termination_signals_kept():
+    assert job.execute_in_process().success
+print(signal.getsignal(signal.SIGTERM) == signal.SIG_DFL)
+status = subprocess.run(["cat", "/proc/self/status"], capture_output=True, text=True, check=True).stdout
+print(status.split("SigIgn:")[1].split()[0])
+"""
+
+
+def test_a_dagster_run_leaves_sigterm_to_end_the_process_and_its_later_children():
+    """Dagster gives SIGTERM SIGINT's handler for a run and leaves it so (here:
+    ignored); a local Spark server started afterwards then ignored the SIGTERM
+    that stops it (orchestration/runner.py, termination_signals_kept)."""
+    import signal
+
+    done = subprocess.run([sys.executable, "-c", DAGSTER_RUN_IN_THE_BACKGROUND], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    restored, child_ignores = done.stdout.split()[-2:]
+    assert restored == "True"
+    assert not int(child_ignores, 16) & (1 << (signal.SIGTERM - 1))
+    assert int(child_ignores, 16) & (1 << (signal.SIGINT - 1))  # what the caller ignored stays so
 
 
 @pytest.mark.parametrize(
