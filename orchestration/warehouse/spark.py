@@ -41,6 +41,8 @@ REMOTE_ENV = "SPARK_REMOTE"
 MASTER_ENV = "TOUSU_SPARK_MASTER"
 DRIVER_MEMORY_ENV = "TOUSU_SPARK_DRIVER_MEMORY"
 SHUFFLE_PARTITIONS_ENV = "TOUSU_SPARK_SHUFFLE_PARTITIONS"
+# More options for the local server's JVM (a collector, a flight recording, JIT thresholds).
+JAVA_OPTIONS_ENV = "TOUSU_SPARK_JAVA_OPTIONS"
 
 # The persistent SQL functions live in this database: Spark looks an
 # unqualified function up in the current database, which dbt never changes.
@@ -64,7 +66,7 @@ def settings(spark_dir: Path) -> dict[str, str]:
         "spark.sql.catalogImplementation": "hive",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={spark_dir / 'metastore'};create=true",
         # derby.log beside the metastore, not in the working directory
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir}",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir} {os.environ.get(JAVA_OPTIONS_ENV, '')}".strip(),
         # Local wall-clock times (Asia/Shanghai, as SPEC states them) are
         # TIMESTAMP_NTZ, so no value shifts with a session's time zone; the
         # ingestion times are instants (TIMESTAMP_LTZ), shown in UTC.

@@ -61,7 +61,7 @@ from orchestration.ingestion.spark_run import TASK_BYTES_ENV, WHOLE_FILE, plan_p
 from orchestration.paths import DataDir
 from orchestration.purge import CFPB, DUMPS
 from orchestration.warehouse.serving import current_release
-from orchestration.warehouse.spark import REMOTE_ENV, LocalServer, Queries, connect
+from orchestration.warehouse.spark import JAVA_OPTIONS_ENV, REMOTE_ENV, LocalServer, Queries, connect
 from orchestration.warehouse.sql_functions import register
 
 
@@ -86,6 +86,15 @@ RATINGS_OF_PUBLISHED_PERIOD = (
 )
 
 TASK_BYTES = 8 << 10
+
+# Each of a test's statements runs once, on a few hundred rows: the JVM's
+# optimising compiler (C2) spent a quarter of the server's CPU compiling code
+# Spark generates anew for every statement. Ten times its thresholds leave it
+# the code that runs hot (docs/benchmarks.md, eighth session).
+TEST_JAVA_OPTIONS = (
+    "-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000"
+    " -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
+)
 
 # The crash point before each batch's build (test_crash_safety's, in its order), if any.
 BATCH_CRASHES = ["ingest:before_commit", "dbt:after:intermediate__int_complaints__current_state"]
@@ -147,26 +156,28 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
     assert set(BATCH_CRASHES) - {None} <= set(CRASH_POINTS)
     # Small task pieces: every uncompressed dump is cut into byte ranges, as a
     # dump of many gigabytes is, so the parity below covers cut files.
-    with pytest.MonkeyPatch.context() as env, LocalServer(data_dir.spark).session() as spark:
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(JAVA_OPTIONS_ENV, TEST_JAVA_OPTIONS)
         env.setenv(TASK_BYTES_ENV, str(TASK_BYTES))
-        exits, crashes = [], {}
-        for number, (batch, point) in enumerate(zip(batches, BATCH_CRASHES, strict=True)):
-            for name in batch:
-                shutil.copy2(source / name, data_dir.landing / name)
-            if number == 0:
-                engine.record(data_dir, engine.SPARK)  # as `--engine spark` would, for the killed build
-            else:
-                before = _partitions(data_dir)
-            if point is not None:
-                release = current_release(data_dir.serving)
-                crashed = build_killed_at(data_dir, point)
-                crashes[point] = (crashed.returncode, release, current_release(data_dir.serving))
-            exits.append(run_tousu(data_dir, "build", *(["--engine", "spark"] if number == 0 else [])))
-            if number == 0:
-                live = query(data_dir.serving / "warehouse.duckdb", RATINGS_OF_PUBLISHED_PERIOD)
-                published = (run_tousu(data_dir, "publish", "--period", PUBLISHED_PERIOD), live)
-        partitions = (before, _partitions(data_dir))
-        yield SparkBuilt(source, data_dir, reference, exits, crashes, published, partitions, spark)
+        with LocalServer(data_dir.spark).session() as spark:
+            exits, crashes = [], {}
+            for number, (batch, point) in enumerate(zip(batches, BATCH_CRASHES, strict=True)):
+                for name in batch:
+                    shutil.copy2(source / name, data_dir.landing / name)
+                if number == 0:
+                    engine.record(data_dir, engine.SPARK)  # as `--engine spark` would, for the killed build
+                else:
+                    before = _partitions(data_dir)
+                if point is not None:
+                    release = current_release(data_dir.serving)
+                    crashed = build_killed_at(data_dir, point)
+                    crashes[point] = (crashed.returncode, release, current_release(data_dir.serving))
+                exits.append(run_tousu(data_dir, "build", *(["--engine", "spark"] if number == 0 else [])))
+                if number == 0:
+                    live = query(data_dir.serving / "warehouse.duckdb", RATINGS_OF_PUBLISHED_PERIOD)
+                    published = (run_tousu(data_dir, "publish", "--period", PUBLISHED_PERIOD), live)
+            partitions = (before, _partitions(data_dir))
+            yield SparkBuilt(source, data_dir, reference, exits, crashes, published, partitions, spark)
 
 
 def spark_rows(built: SparkBuilt, sql: str) -> list[tuple]:
