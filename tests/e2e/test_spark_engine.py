@@ -61,7 +61,14 @@ from orchestration.ingestion.spark_run import TASK_BYTES_ENV, WHOLE_FILE, plan_p
 from orchestration.paths import DataDir
 from orchestration.purge import CFPB, DUMPS
 from orchestration.warehouse.serving import current_release
-from orchestration.warehouse.spark import JAVA_OPTIONS_ENV, REMOTE_ENV, LocalServer, Queries, connect
+from orchestration.warehouse.spark import (
+    JAVA_OPTIONS_ENV,
+    REMOTE_ENV,
+    SHUFFLE_PARTITIONS_ENV,
+    LocalServer,
+    Queries,
+    connect,
+)
 from orchestration.warehouse.sql_functions import register
 
 
@@ -90,11 +97,13 @@ TASK_BYTES = 8 << 10
 # Each of a test's statements runs once, on a few hundred rows: the JVM's
 # optimising compiler (C2) spent a quarter of the server's CPU compiling code
 # Spark generates anew for every statement. Ten times its thresholds leave it
-# the code that runs hot (docs/benchmarks.md, eighth session).
+# the code that runs hot; the parallel collector and a shuffle partition per
+# core cost less CPU than G1 and eight (docs/benchmarks.md, eighth session).
 TEST_JAVA_OPTIONS = (
     "-XX:Tier4InvocationThreshold=50000 -XX:Tier4MinInvocationThreshold=6000"
-    " -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000"
+    " -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000 -XX:+UseParallelGC"
 )
+TEST_SHUFFLE_PARTITIONS = 2
 
 # The crash point before each batch's build (test_crash_safety's, in its order), if any.
 BATCH_CRASHES = ["ingest:before_commit", "dbt:after:intermediate__int_complaints__current_state"]
@@ -158,6 +167,7 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
     # dump of many gigabytes is, so the parity below covers cut files.
     with pytest.MonkeyPatch.context() as env:
         env.setenv(JAVA_OPTIONS_ENV, TEST_JAVA_OPTIONS)
+        env.setenv(SHUFFLE_PARTITIONS_ENV, str(TEST_SHUFFLE_PARTITIONS))
         env.setenv(TASK_BYTES_ENV, str(TASK_BYTES))
         with LocalServer(data_dir.spark).session() as spark:
             exits, crashes = [], {}
