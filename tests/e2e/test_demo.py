@@ -426,13 +426,16 @@ def test_a_dagster_run_fails_before_any_step_while_another_writes(writer_held_el
 
     from orchestration.definitions import defs
     from orchestration.paths import DATA_DIR_ENV
+    from orchestration.runner import termination_signals_kept
 
     data_dir = writer_held_elsewhere
     monkeypatch.setenv(DATA_DIR_ENV, str(data_dir.root))
     (data_dir.landing / "complaints-2024-01-01.jsonl").write_bytes(b"{}\n")
-    result = defs.resolve_job_def("build_warehouse").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
-    )
+    # as the CLI's runner does: the worker's later tests keep its signal handlers
+    with termination_signals_kept():
+        result = defs.resolve_job_def("build_warehouse").execute_in_process(
+            instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
     assert not result.success
     assert not result.get_step_success_events() and not result.get_asset_materialization_events()
     init_failure = next(e for e in result.all_events if e.event_type_value == "RESOURCE_INIT_FAILURE")

@@ -199,6 +199,7 @@ def test_tousu_dbt_version_answers_without_dbt_as_dagster_dbt_reads_it():
 DAGSTER_RUN_IN_THE_BACKGROUND = """
 import signal, subprocess
 signal.signal(signal.SIGINT, signal.SIG_IGN)
+signal.signal(signal.SIGTERM, signal.SIG_DFL)  # whatever the test's own process was left with
 import dagster as dg
 from orchestration.runner import termination_signals_kept
 
@@ -249,3 +250,15 @@ def test_a_dagster_run_leaves_sigterm_to_end_the_process_and_its_later_children(
 )
 def test_the_build_summary_counts_cfpb_records_apart_from_lines(counts, printed):
     assert ingestion_summary(counts) == printed
+
+
+def test_the_local_spark_servers_jvm_takes_more_options_from_the_environment(monkeypatch, tmp_path):
+    from orchestration.warehouse.spark import JAVA_OPTIONS_ENV, settings
+
+    derby_home = f"-Dderby.system.home={tmp_path}"
+    monkeypatch.delenv(JAVA_OPTIONS_ENV, raising=False)
+    assert settings(tmp_path)["spark.driver.extraJavaOptions"] == derby_home
+    monkeypatch.setenv(JAVA_OPTIONS_ENV, "-XX:+UseParallelGC -XX:StartFlightRecording=filename=spark.jfr")
+    assert settings(tmp_path)["spark.driver.extraJavaOptions"] == (
+        f"{derby_home} -XX:+UseParallelGC -XX:StartFlightRecording=filename=spark.jfr"
+    )
