@@ -39,7 +39,7 @@ import pytest
 from cfpb_landing import LANDED as CFPB_FILES
 from cfpb_landing import record_to_purge, write_cfpb_landing
 from conftest import query, run_tousu
-from e2e.test_crash_safety import CRASH_POINTS, build_killed_at
+from e2e.test_crash_safety import CRASH_POINTS, build_killed_at, land
 from foreign_landing import (
     PERSONAL_FILE,
     PERSONAL_ID,
@@ -50,7 +50,7 @@ from foreign_landing import (
     late_reply_line,
     write_foreign_landing,
 )
-from spec_oracle import ratings, read_landing
+from spec_oracle import classify, file_lines, parse_ts, ratings, read_landing
 from unit.test_purge_lines import QUARANTINED, TARGET
 from unit.test_sql_functions import AMOUNT_CASES, BLANK_TEXTS, REGISTRY_DATE_CASES, TIMESTAMP_CASES
 
@@ -158,8 +158,7 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
     source = work / "files"
     batches = write_spark_landing(source)
     reference = DataDir(work / "reference").create()
-    for path in source.iterdir():
-        shutil.copy2(path, reference.landing / path.name)
+    land(source, reference)
     assert run_tousu(reference, "build") == 0
     data_dir = DataDir(work / "data").create()
     assert set(BATCH_CRASHES) - {None} <= set(CRASH_POINTS)
@@ -439,19 +438,19 @@ SNAPSHOT_COLUMNS = "platform, domain, industry, onboarded_at, offboarded_at, has
 
 def _second_batch_months(source: Path) -> dict[str, set[str]]:
     """The partitions each incremental table must rewrite for the second
-    batch: the months of the complaints its dump lines change (read with
-    json, not with tousu), and for evaluations only those of complaints that
-    have one."""
-    states = []
-    for name in SECOND_BATCH:
-        if name.startswith("complaints"):
-            for line in (source / name).read_bytes().splitlines():
-                with contextlib.suppress(ValueError):
-                    states.append(json.loads(line))
-    states = [state for state in states if isinstance(state, dict) and "submitted_at" in state]
+    batch: the months of the complaints its valid dump lines change (the
+    oracle's reading, not tousu's), and for evaluations only those of
+    complaints that have one."""
+    states = [
+        record
+        for name in SECOND_BATCH
+        if name.startswith("complaints")
+        for reason, record in map(classify, file_lines(source / name))
+        if reason is None
+    ]
 
     def partitions(of: list[dict]) -> set[str]:
-        return {"submitted_month=" + state["submitted_at"][:8] + "01" for state in of}
+        return {f"submitted_month={parse_ts(state['submitted_at']):%Y-%m}-01" for state in of}
 
     months = partitions(states)
     assert len(months) == 2  # the late reply's July and the new complaint's November
