@@ -46,22 +46,29 @@ class DbtProjectInvalid(RuntimeError):
 def ensure_manifest() -> Path:
     """Run `dbt parse` when the manifest is missing or older than the dbt sources.
 
-    It parses twice: the second time as a DuckDB build invokes dbt (its profile
-    and its `project_hash` var, known from the first parse's manifest), so that
-    the partial-parse state left in target/ serves the first build of every
-    data directory (orchestration/engine.py, DBT_DUCKDB_PATH)."""
+    It parses as a DuckDB build invokes dbt (its profile, no vars), so that the
+    partial-parse state left in target/ serves the first build of every data
+    directory (orchestration/engine.py, DBT_DUCKDB_PATH). The build's project
+    hash, which only this parse's manifest tells, reaches dbt in an environment
+    variable, not as a var: dbt parses the whole project again whenever its vars
+    differ from the parse state's, so a var would take a second full parse here."""
     from orchestration.project import tousu_dbt_project
 
     manifest = Path(tousu_dbt_project.manifest_path)
     if not is_fresh():
         _parse()
-        _parse("--vars", json.dumps(build_vars(manifest)))
     return manifest
 
 
-def build_vars(manifest_path: Path) -> dict[str, str]:
-    """The vars of every `dbt build` tousu runs (orchestration/assets/dbt.py)."""
-    return {"project_hash": project_hash(manifest_path)}
+# The environment variable that carries the project hash to a build's dbt
+# (macro `project_hash`, dbt_project/macros/data_tests_on_changes.sql).
+PROJECT_HASH_ENV = "TOUSU_PROJECT_HASH"
+
+
+def build_environment(manifest_path: Path) -> dict[str, str]:
+    """What every `dbt build` tousu runs gets in its environment besides the
+    data directory's (orchestration/assets/dbt.py)."""
+    return {PROJECT_HASH_ENV: project_hash(manifest_path)}
 
 
 def _parse(*args: str) -> None:
@@ -81,7 +88,7 @@ def _parse(*args: str) -> None:
 
 
 def project_hash(manifest_path: Path) -> str:
-    """The dbt var `project_hash`: what a data test's record of the rows it
+    """`TOUSU_PROJECT_HASH` of a build: what a data test's record of the rows it
     passed on is valid for (dbt_project/macros/data_tests_on_changes.sql). A hash of every node's and macro's checksum in the manifest: any change
     to a model, a test, a seed or a macro (dbt's own included) gives another,
     and the data tests that check only changed rows check every row again."""

@@ -17,17 +17,21 @@
 {%- endmacro %}
 
 {#- What the recorded times are valid for: the dbt project tousu's orchestration
-    built (var project_hash, a hash of every node and macro in its manifest). A
-    changed model or macro, or dbt run by hand (no hash), tests every row again. -#}
+    built (TOUSU_PROJECT_HASH, a hash of every node and macro in its manifest,
+    orchestration/manifest.py). A changed model or macro, or dbt run by hand (no
+    hash), tests every row again. An environment variable, not a var: dbt parses
+    the whole project again whenever the vars differ from its parse state's, and
+    the hash is known only once the project is parsed. It is read at execution
+    only, so it is no part of dbt's parse state. -#}
 {% macro project_hash() -%}
-    {{- return(var('project_hash') or '') -}}
+    {{- return(env_var('TOUSU_PROJECT_HASH', '')) -}}
 {%- endmacro %}
 
 {#- dbt's own `get_where_subquery` (the relation a generic test reads), plus the
     filter to changed rows for tests that opted in. This override is the one
     place where tousu's generic tests behave unlike dbt's: a test without the
     `changes_since_last_pass` meta reads exactly what dbt's would (its `where`
-    config included), and with it, a plain `dbt build` (no var project_hash)
+    config included), and with it, a plain `dbt build` (no project hash)
     still tests every row. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set filters = [] -%}

@@ -22,9 +22,9 @@ from orchestration.assets.keys import (
     PUBLICATION_MODEL,
 )
 from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN, source_ids_by_table, unchanged_nodes
-from orchestration.dbt_runs import prepare_invocation
+from orchestration.dbt_runs import environment, prepare_invocation
 from orchestration.failpoints import failpoint
-from orchestration.manifest import build_vars
+from orchestration.manifest import build_environment
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.version import code_version
@@ -90,14 +90,7 @@ def tousu_dbt_models(
 ):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
     data_dir.export_for_dbt(engine.name)
-    # Data tests that passed on this project's code check only changed rows: the
-    # var says which code that is (dbt_project/macros/data_tests_on_changes.sql).
-    args = [
-        "build",
-        "--vars",
-        json.dumps(build_vars(tousu_dbt_project.manifest_path)),
-        *(["--full-refresh"] if config.full_refresh else []),
-    ]
+    args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
     # Unit tests check the SQL on fixed inputs, not the data: they run in CI
     # (`make test`), as dbt advises, not in every build.
     args += ["--exclude-resource-type", "unit_test"]
@@ -105,7 +98,13 @@ def tousu_dbt_models(
     if unchanged:
         context.log.info(f"{len(unchanged)} dbt nodes read nothing this run wrote; left as they are: {unchanged}")
         args += ["--exclude", " ".join(unchanged)]
-    for event in dbt.cli(args, context=context, target_path=dbt_invocation_dir(context, data_dir)).stream():
+    # Data tests that passed on this project's code check only changed rows: the
+    # project hash in dbt's environment says which code that is
+    # (dbt_project/macros/data_tests_on_changes.sql). dagster-dbt starts dbt
+    # when the invocation is created.
+    with environment(build_environment(tousu_dbt_project.manifest_path)):
+        invocation = dbt.cli(args, context=context, target_path=dbt_invocation_dir(context, data_dir))
+    for event in invocation.stream():
         yield event
         if isinstance(event, dg.Output):
             failpoint(f"dbt:after:{event.output_name}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -54,6 +55,11 @@ class SparkServerError(RuntimeError):
     """The local Spark Connect server did not start (the message says why)."""
 
 
+def scratch_dir(spark_dir: Path) -> Path:
+    """The local server's temporary folder: its own, inside `spark_dir`."""
+    return spark_dir / "tmp"
+
+
 def settings(spark_dir: Path) -> dict[str, str]:
     """The local server's Spark configuration for a data directory's `spark/`."""
     return {
@@ -65,8 +71,14 @@ def settings(spark_dir: Path) -> dict[str, str]:
         "spark.sql.warehouse.dir": str(spark_dir / "warehouse"),
         "spark.sql.catalogImplementation": "hive",
         "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={spark_dir / 'metastore'};create=true",
-        # derby.log beside the metastore, not in the working directory
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={spark_dir} {os.environ.get(JAVA_OPTIONS_ENV, '')}".strip(),
+        # derby.log beside the metastore, not in the working directory; the
+        # JVM's temporary folder (Spark's shuffle blocks and session folders,
+        # Hive's) in the data directory, emptied at each start: in /tmp, Hive
+        # left a folder of every server's session behind for good.
+        "spark.driver.extraJavaOptions": (
+            f"-Dderby.system.home={spark_dir} -Djava.io.tmpdir={scratch_dir(spark_dir)}"
+            f" {os.environ.get(JAVA_OPTIONS_ENV, '')}"
+        ).strip(),
         # Local wall-clock times (Asia/Shanghai, as SPEC states them) are
         # TIMESTAMP_NTZ, so no value shifts with a session's time zone; the
         # ingestion times are instants (TIMESTAMP_LTZ), shown in UTC.
@@ -175,6 +187,11 @@ class LocalServer:
         spark_home = Path(pyspark.__file__).parent
         port = _free_port()
         config = settings(self.spark_dir.resolve())
+        # No server runs here (the caller holds the lock): what is in its
+        # temporary folder is a stopped or killed one's.
+        scratch = scratch_dir(self.spark_dir)
+        shutil.rmtree(scratch, ignore_errors=True)
+        scratch.mkdir()
         args = [
             str(spark_home / "bin" / "spark-submit"),
             "--master",

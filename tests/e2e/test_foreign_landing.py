@@ -170,7 +170,7 @@ def build_invocations(foreign: Foreign) -> list[Path]:
 
 def test_no_build_parses_the_whole_dbt_project(foreign):
     """The first build of a data directory starts from the parse state `make
-    manifest` left (same profile, same vars: orchestration/manifest.py), the
+    manifest` left (same profile, no vars: orchestration/manifest.py), the
     builds after it from the one before, and none parses everything again."""
     logs = [(path / "dbt.log").read_text(encoding="utf-8") for path in build_invocations(foreign)]
     assert len(logs) == len(foreign.builds)

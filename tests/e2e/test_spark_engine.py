@@ -68,6 +68,7 @@ from orchestration.warehouse.spark import (
     LocalServer,
     Queries,
     connect,
+    scratch_dir,
 )
 from orchestration.warehouse.sql_functions import register
 
@@ -104,6 +105,22 @@ TEST_JAVA_OPTIONS = (
     " -XX:Tier4CompileThreshold=60000 -XX:Tier4BackEdgeThreshold=400000 -XX:+UseParallelGC"
 )
 TEST_SHUFFLE_PARTITIONS = 2
+# Spark's interpreted evaluation instead of the code it generates and compiles
+# (Janino, then the JIT) for every statement, which costs more than running a
+# statement once on a few hundred rows: the module's CPU 410 s → 361 s (docs/
+# benchmarks.md, ninth session). Spark tests both paths itself; `make bench`
+# runs the product's defaults, generated code, and checks Spark's ratings equal
+# the floor's. Read by the local server from spark-defaults.conf in
+# SPARK_CONF_DIR, Spark's own file for any setting tousu does not set.
+# The file's shuffle partitions lose to tousu's own setting (the test below).
+TEST_SPARK_DEFAULTS = {
+    "spark.sql.codegen.wholeStage": "false",
+    "spark.sql.codegen.factoryMode": "NO_CODEGEN",
+    "spark.sql.shuffle.partitions": "7",
+}
+
+# A folder planted in the server's temporary folder before it starts.
+LEFT_BY_A_KILLED_SERVER = "blockmgr-of-a-killed-server"
 
 # The crash point before each batch's build (test_crash_safety's, in its order), if any.
 BATCH_CRASHES = ["ingest:before_commit", "dbt:after:intermediate__int_complaints__current_state"]
@@ -152,6 +169,13 @@ def _partitions(data_dir: DataDir) -> dict[str, dict[str, set[str]]]:
     return {table: partition_files(data_dir, table) for table in INCREMENTAL_TABLES}
 
 
+def _spark_conf_dir(folder: Path, defaults: dict[str, str]) -> Path:
+    """A SPARK_CONF_DIR whose spark-defaults.conf holds `defaults`."""
+    folder.mkdir()
+    (folder / "spark-defaults.conf").write_text("".join(f"{key} {value}\n" for key, value in defaults.items()))
+    return folder
+
+
 @pytest.fixture(scope="module")
 def spark_built(tmp_path_factory) -> SparkBuilt:
     work = tmp_path_factory.mktemp("spark")
@@ -168,6 +192,8 @@ def spark_built(tmp_path_factory) -> SparkBuilt:
         env.setenv(JAVA_OPTIONS_ENV, TEST_JAVA_OPTIONS)
         env.setenv(SHUFFLE_PARTITIONS_ENV, str(TEST_SHUFFLE_PARTITIONS))
         env.setenv(TASK_BYTES_ENV, str(TASK_BYTES))
+        env.setenv("SPARK_CONF_DIR", str(_spark_conf_dir(work / "spark-conf", TEST_SPARK_DEFAULTS)))
+        (scratch_dir(data_dir.spark) / LEFT_BY_A_KILLED_SERVER).mkdir(parents=True)
         with LocalServer(data_dir.spark).session() as spark:
             exits, crashes = [], {}
             for number, (batch, point) in enumerate(zip(batches, BATCH_CRASHES, strict=True)):
@@ -207,6 +233,23 @@ def test_every_batch_builds_after_a_killed_build_which_left_serving_as_it_was(sp
         assert after == before, point  # a killed build never swaps serving
     # a release stood when the second build was killed, and stayed
     assert spark_built.crashes["dbt:after:intermediate__int_complaints__current_state"][1] is not None
+
+
+def test_the_local_server_reads_spark_defaults_and_tousus_settings_win(spark_built):
+    """SPARK_CONF_DIR's spark-defaults.conf reaches the local server
+    (docs/operations.md); a setting tousu makes itself is tousu's."""
+    conf = spark_built.spark.conf
+    assert conf.get("spark.sql.codegen.wholeStage") == "false"
+    assert conf.get("spark.sql.codegen.factoryMode") == "NO_CODEGEN"
+    assert conf.get("spark.sql.shuffle.partitions") == str(TEST_SHUFFLE_PARTITIONS)
+
+
+def test_the_local_servers_temporary_folders_are_in_the_data_directory(spark_built):
+    """Spark's and Hive's scratch folders, which Hive left in /tmp for good,
+    are in spark/tmp, emptied when a server starts."""
+    scratch = scratch_dir(spark_built.data_dir.spark)
+    assert list(scratch.glob("*_resources")) and list(scratch.glob("blockmgr-*"))  # Hive's session, Spark's blocks
+    assert not (scratch / LEFT_BY_A_KILLED_SERVER).exists()
 
 
 def test_the_dumps_were_cut_into_pieces(spark_built, monkeypatch):

@@ -12,7 +12,7 @@ import pytest
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
 from orchestration.cli import ingestion_summary
-from orchestration.dbt_runs import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
+from orchestration.dbt_runs import PARTIAL_PARSE_FILE, environment, keep_newest, seed_partial_parse
 from orchestration.manifest import project_hash
 from orchestration.version import code_version
 
@@ -122,6 +122,17 @@ def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
 
     seed_partial_parse(tmp_path, "other_step", tmp_path / "other_step-new")
     assert not (tmp_path / "other_step-new").exists()
+
+
+def test_a_build_environment_lasts_its_block_and_puts_back_what_was_there(monkeypatch):
+    """A build's project hash must not reach a later publication's dbt."""
+    monkeypatch.setenv("TOUSU_TEST_KEPT", "before")
+    monkeypatch.delenv("TOUSU_TEST_NEW", raising=False)
+    with pytest.raises(RuntimeError), environment({"TOUSU_TEST_KEPT": "during", "TOUSU_TEST_NEW": "during"}):
+        assert (os.environ["TOUSU_TEST_KEPT"], os.environ["TOUSU_TEST_NEW"]) == ("during", "during")
+        raise RuntimeError("the invocation failed to start")
+    assert os.environ["TOUSU_TEST_KEPT"] == "before"
+    assert "TOUSU_TEST_NEW" not in os.environ
 
 
 def test_the_project_hash_changes_with_any_node_or_macro_and_only_then(tmp_path):
@@ -255,10 +266,10 @@ def test_the_build_summary_counts_cfpb_records_apart_from_lines(counts, printed)
 def test_the_local_spark_servers_jvm_takes_more_options_from_the_environment(monkeypatch, tmp_path):
     from orchestration.warehouse.spark import JAVA_OPTIONS_ENV, settings
 
-    derby_home = f"-Dderby.system.home={tmp_path}"
+    own_options = f"-Dderby.system.home={tmp_path} -Djava.io.tmpdir={tmp_path / 'tmp'}"
     monkeypatch.delenv(JAVA_OPTIONS_ENV, raising=False)
-    assert settings(tmp_path)["spark.driver.extraJavaOptions"] == derby_home
+    assert settings(tmp_path)["spark.driver.extraJavaOptions"] == own_options
     monkeypatch.setenv(JAVA_OPTIONS_ENV, "-XX:+UseParallelGC -XX:StartFlightRecording=filename=spark.jfr")
     assert settings(tmp_path)["spark.driver.extraJavaOptions"] == (
-        f"{derby_home} -XX:+UseParallelGC -XX:StartFlightRecording=filename=spark.jfr"
+        f"{own_options} -XX:+UseParallelGC -XX:StartFlightRecording=filename=spark.jfr"
     )
