@@ -7,10 +7,7 @@ which only grows and mixes every data directory's runs.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 DBT_RUNS_KEPT = 20
@@ -55,21 +52,3 @@ def prepare_invocation(runs: Path, step: str, run_id: str) -> Path:
     target = invocation_dir(runs, step, run_id)
     seed_partial_parse(runs, step, target)
     return target
-
-
-@contextlib.contextmanager
-def environment(values: Mapping[str, str]) -> Iterator[None]:
-    """Set `values` in this process's environment while the block lasts, then
-    put back what was there: dagster-dbt starts dbt with a copy of it when the
-    invocation is created, and a later invocation (a publication) must not
-    inherit a build's settings."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value

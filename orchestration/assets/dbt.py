@@ -22,9 +22,10 @@ from orchestration.assets.keys import (
     PUBLICATION_MODEL,
 )
 from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN, source_ids_by_table, unchanged_nodes
-from orchestration.dbt_runs import environment, prepare_invocation
+from orchestration.dbt_runs import prepare_invocation
 from orchestration.failpoints import failpoint
 from orchestration.manifest import build_environment
+from orchestration.process_env import environment
 from orchestration.project import tousu_dbt_project
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.version import code_version

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from filelock import FileLock
 
+from orchestration.process_env import environment
 from orchestration.warehouse.sql_functions import SPARK_FUNCTIONS, nfkc
 
 if TYPE_CHECKING:
@@ -163,21 +164,19 @@ class LocalServer:
                 state["owner"] = os.getpid()
                 self.state_file.write_text(json.dumps(state))
         url = f"sc://127.0.0.1:{state['port']}"
-        previous = os.environ.get(REMOTE_ENV)
-        os.environ[REMOTE_ENV] = url
-        spark = None
         try:
-            spark = connect(url)
-            if owns:  # the metastore keeps them; once per server is enough
-                register_functions(spark)
-            register_session_functions(spark)
-            yield spark
+            with environment({REMOTE_ENV: url}):
+                spark = connect(url)
+                try:
+                    if owns:  # the metastore keeps them; once per server is enough
+                        register_functions(spark)
+                    register_session_functions(spark)
+                    yield spark
+                finally:
+                    # The client first: a session left open retries a stopped
+                    # server for minutes when the interpreter exits.
+                    spark.stop()
         finally:
-            # The client first: a session left open retries a stopped server
-            # for minutes when the interpreter exits.
-            if spark is not None:
-                spark.stop()
-            _restore_env(REMOTE_ENV, previous)
             if owns:
                 self._stop(state["pid"])
 
@@ -248,23 +247,14 @@ def session(spark_dir: Path) -> Iterator[SparkSession]:
         with LocalServer(spark_dir).session() as spark:
             yield spark
         return
-    previous = os.environ.get(REMOTE_ENV)
-    os.environ[REMOTE_ENV] = cluster
-    spark = connect(cluster)
-    try:
-        register_functions(spark)
-        register_session_functions(spark)
-        yield spark
-    finally:
-        spark.stop()
-        _restore_env(REMOTE_ENV, previous)
-
-
-def _restore_env(name: str, value: str | None) -> None:
-    if value is None:
-        os.environ.pop(name, None)
-    else:
-        os.environ[name] = value
+    with environment({REMOTE_ENV: cluster}):
+        spark = connect(cluster)
+        try:
+            register_functions(spark)
+            register_session_functions(spark)
+            yield spark
+        finally:
+            spark.stop()
 
 
 def _free_port() -> int:

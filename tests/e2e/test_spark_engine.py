@@ -62,6 +62,7 @@ from orchestration.paths import DataDir
 from orchestration.purge import CFPB, DUMPS
 from orchestration.warehouse.serving import current_release
 from orchestration.warehouse.spark import (
+    CLUSTER_ENV,
     JAVA_OPTIONS_ENV,
     REMOTE_ENV,
     SHUFFLE_PARTITIONS_ENV,
@@ -70,6 +71,7 @@ from orchestration.warehouse.spark import (
     connect,
     scratch_dir,
 )
+from orchestration.warehouse.spark import session as engine_session
 from orchestration.warehouse.sql_functions import register
 
 
@@ -250,6 +252,20 @@ def test_the_local_servers_temporary_folders_are_in_the_data_directory(spark_bui
     scratch = scratch_dir(spark_built.data_dir.spark)
     assert list(scratch.glob("*_resources")) and list(scratch.glob("blockmgr-*"))  # Hive's session, Spark's blocks
     assert not (scratch / LEFT_BY_A_KILLED_SERVER).exists()
+
+
+def test_a_clusters_server_is_used_as_it_is_and_the_environment_put_back(spark_built, monkeypatch, tmp_path):
+    """TOUSU_SPARK_REMOTE names a server (here the module's own, standing in for
+    a cluster's): no local server starts, the session gets tousu's functions,
+    and SPARK_REMOTE is as it was afterwards."""
+    url = os.environ[REMOTE_ENV]
+    monkeypatch.setenv(CLUSTER_ENV, url)
+    monkeypatch.setenv(REMOTE_ENV, "sc://elsewhere:15002")
+    with engine_session(tmp_path / "spark") as spark:
+        assert os.environ[REMOTE_ENV] == url
+        assert spark.sql("SELECT tousu_nfkc('ＡＢ１')").first()[0] == "AB1"
+    assert os.environ[REMOTE_ENV] == "sc://elsewhere:15002"
+    assert not (tmp_path / "spark").exists()
 
 
 def test_the_dumps_were_cut_into_pieces(spark_built, monkeypatch):

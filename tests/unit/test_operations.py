@@ -12,8 +12,9 @@ import pytest
 from orchestration.assets.dbt import publication_partitions, publication_vars
 from orchestration.assets.ingestion_checks import FreshnessPolicy, declared_freshness, judge_freshness
 from orchestration.cli import ingestion_summary
-from orchestration.dbt_runs import PARTIAL_PARSE_FILE, environment, keep_newest, seed_partial_parse
+from orchestration.dbt_runs import PARTIAL_PARSE_FILE, keep_newest, seed_partial_parse
 from orchestration.manifest import project_hash
+from orchestration.process_env import environment
 from orchestration.version import code_version
 
 NOW = dt.datetime(2025, 3, 10, 12, 0, tzinfo=dt.UTC)
