@@ -190,7 +190,7 @@ class LocalServer:
         # temporary folder is a stopped or killed one's.
         scratch = scratch_dir(self.spark_dir)
         shutil.rmtree(scratch, ignore_errors=True)
-        scratch.mkdir()
+        scratch.mkdir(exist_ok=True)
         args = [
             str(spark_home / "bin" / "spark-submit"),
             "--master",

@@ -109,8 +109,8 @@ TEST_JAVA_OPTIONS = (
 TEST_SHUFFLE_PARTITIONS = 2
 # Spark's interpreted evaluation instead of the code it generates and compiles
 # (Janino, then the JIT) for every statement, which costs more than running a
-# statement once on a few hundred rows: the module's CPU 410 s → 361 s (docs/
-# benchmarks.md, ninth session). Spark tests both paths itself; `make bench`
+# statement once on a few hundred rows: the module's CPU 384 s → 363 s on
+# average (docs/benchmarks.md, ninth session). Spark tests both paths itself; `make bench`
 # runs the product's defaults, generated code, and checks Spark's ratings equal
 # the floor's. Read by the local server from spark-defaults.conf in
 # SPARK_CONF_DIR, Spark's own file for any setting tousu does not set.
