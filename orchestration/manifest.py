@@ -71,10 +71,10 @@ def build_environment(manifest_path: Path) -> dict[str, str]:
     return {PROJECT_HASH_ENV: project_hash(manifest_path)}
 
 
-def _parse(*args: str) -> None:
+def _parse() -> None:
     dbt = Path(sys.executable).parent / "dbt"
     result = subprocess.run(
-        [str(dbt), "parse", "--quiet", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR), *args],
+        [str(dbt), "parse", "--quiet", "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
         cwd=REPO_ROOT,
         env={**os.environ, DBT_DUCKDB_PATH_ENV: DBT_DUCKDB_PATH, DBT_TARGET_ENV: DBT_TARGETS[DUCKDB]},
         capture_output=True,

@@ -29,11 +29,11 @@ class TousuDataDirResource(dg.ConfigurableResource):
         root = self.data_dir or os.environ.get(DATA_DIR_ENV) or "data"  # empty means unset
         return DataDir(Path(root).resolve()).create()
 
-    def export_for_dbt(self, engine: str) -> None:
-        # dbt's profile reads TOUSU_DATA_DIR; an absolute path makes it independent
-        # of the working directory dbt runs in. The target is the engine's.
-        os.environ[DATA_DIR_ENV] = str(self.paths().root)
-        os.environ[DBT_TARGET_ENV] = DBT_TARGETS[engine]
+    def dbt_environment(self, engine: str) -> dict[str, str]:
+        """What dbt's profile reads from its environment: TOUSU_DATA_DIR, absolute
+        so that it does not depend on the working directory dbt runs in, and the
+        engine's target."""
+        return {DATA_DIR_ENV: str(self.paths().root), DBT_TARGET_ENV: DBT_TARGETS[engine]}
 
 
 class WarehouseEngineResource(dg.ConfigurableResource):

@@ -18,7 +18,6 @@ from cfpb_landing import write_cfpb_landing  # noqa: E402
 from foreign_landing import write_foreign_landing  # noqa: E402
 
 from orchestration.cli import main as tousu  # noqa: E402
-from orchestration.engine import DBT_TARGET_ENV  # noqa: E402
 from orchestration.paths import DATA_DIR_ENV, DataDir  # noqa: E402
 
 
@@ -29,23 +28,11 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DataDir:
 
 
 def run_tousu(data_dir: DataDir, *args: str) -> int:
-    """Run the CLI in process against `data_dir`.
-
-    A build tells its dbt processes the data directory's engine through the
-    environment (TOUSU_DBT_TARGET); that setting is put back afterwards, or a
-    Spark build would leave it to the next module the xdist worker runs, and a
-    `dbt` started there by hand on a DuckDB data directory would ask Spark."""
+    """Run the CLI in process against `data_dir`."""
     import os
 
     os.environ[DATA_DIR_ENV] = str(data_dir.root)
-    target = os.environ.get(DBT_TARGET_ENV)
-    try:
-        return tousu(list(args))
-    finally:
-        if target is None:
-            os.environ.pop(DBT_TARGET_ENV, None)
-        else:
-            os.environ[DBT_TARGET_ENV] = target
+    return tousu(list(args))
 
 
 def query(database: Path | None, sql: str, params=None) -> list[tuple]:

@@ -90,7 +90,6 @@ def tousu_dbt_models(
     engine: WarehouseEngineResource,
 ):
     """`dbt build`: seeds, snapshot, models and their tests, in dependency order."""
-    data_dir.export_for_dbt(engine.name)
     args = ["build", *(["--full-refresh"] if config.full_refresh else [])]
     # Unit tests check the SQL on fixed inputs, not the data: they run in CI
     # (`make test`), as dbt advises, not in every build.
@@ -101,9 +100,10 @@ def tousu_dbt_models(
         args += ["--exclude", " ".join(unchanged)]
     # Data tests that passed on this project's code check only changed rows: the
     # project hash in dbt's environment says which code that is
-    # (dbt_project/macros/data_tests_on_changes.sql). dagster-dbt starts dbt
-    # when the invocation is created.
-    with environment(build_environment(tousu_dbt_project.manifest_path)):
+    # (dbt_project/macros/data_tests_on_changes.sql). dagster-dbt starts dbt,
+    # with a copy of the environment, when the invocation is created.
+    settings = {**data_dir.dbt_environment(engine.name), **build_environment(tousu_dbt_project.manifest_path)}
+    with environment(settings):
         invocation = dbt.cli(args, context=context, target_path=dbt_invocation_dir(context, data_dir))
     for event in invocation.stream():
         yield event
@@ -166,12 +166,15 @@ def tousu_publication(
 ):
     """Publish every rated period that ends in the partition's months (a month,
     and the quarter, half and year it closes) as a new revision of each."""
-    data_dir.export_for_dbt(engine.name)
     dbt_vars = publication_vars(context.partition_time_window, config.period_key)
     context.log.info(f"publishing with dbt vars {dbt_vars}")
-    yield from dbt.cli(
-        ["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=dbt_invocation_dir(context, data_dir)
-    ).stream()
+    with environment(data_dir.dbt_environment(engine.name)):
+        invocation = dbt.cli(
+            ["build", "--vars", json.dumps(dbt_vars)],
+            context=context,
+            target_path=dbt_invocation_dir(context, data_dir),
+        )
+    yield from invocation.stream()
 
 
 def publication_vars(window: dg.TimeWindow, period_key: str | None) -> dict[str, str]:

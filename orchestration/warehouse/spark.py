@@ -163,19 +163,10 @@ class LocalServer:
             if owns and not started:
                 state["owner"] = os.getpid()
                 self.state_file.write_text(json.dumps(state))
-        url = f"sc://127.0.0.1:{state['port']}"
         try:
-            with environment({REMOTE_ENV: url}):
-                spark = connect(url)
-                try:
-                    if owns:  # the metastore keeps them; once per server is enough
-                        register_functions(spark)
-                    register_session_functions(spark)
-                    yield spark
-                finally:
-                    # The client first: a session left open retries a stopped
-                    # server for minutes when the interpreter exits.
-                    spark.stop()
+            # the metastore keeps the SQL functions; once per server is enough
+            with _session_at(f"sc://127.0.0.1:{state['port']}", register_persistent=owns) as spark:
+                yield spark
         finally:
             if owns:
                 self._stop(state["pid"])
@@ -247,10 +238,21 @@ def session(spark_dir: Path) -> Iterator[SparkSession]:
         with LocalServer(spark_dir).session() as spark:
             yield spark
         return
-    with environment({REMOTE_ENV: cluster}):
-        spark = connect(cluster)
+    with _session_at(cluster, register_persistent=True) as spark:
+        yield spark
+
+
+@contextlib.contextmanager
+def _session_at(url: str, register_persistent: bool) -> Iterator[SparkSession]:
+    """A session on the server at `url` with tousu's functions, which
+    SPARK_REMOTE names while it lasts (`tousu-dbt` finds the server there).
+    The session stops before anything else: a session left open retries a
+    stopped server for minutes when the interpreter exits."""
+    with environment({REMOTE_ENV: url}):
+        spark = connect(url)
         try:
-            register_functions(spark)
+            if register_persistent:
+                register_functions(spark)
             register_session_functions(spark)
             yield spark
         finally:
