@@ -255,7 +255,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
             "rebuilding after the purge failed",
             "the lines are deleted; run `tousu build --full-refresh` once fixed.",
         )
-    print("every model rebuilt without them; serving has a new release and no older one")
+    print("no table of the warehouse holds them now; serving has a new release and no older one")
     if result.landing_files:
         print("landing/ still holds them (tousu never changes landing files); remove or redact:")
         for name in result.landing_files:

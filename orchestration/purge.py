@@ -3,8 +3,11 @@ from every layer.
 
 Raw lines and quarantined lines of the complaint are deleted (their file, line
 and layer recorded in audit.purged_lines, without content, so the ledger still
-reconciles); every model is then rebuilt from the raw tables as they are now (a
-full refresh, no ingestion), serving gets a new release and every older release
+reconciles); then every dbt node runs, without ingestion: on DuckDB the
+incremental tables drop the rows whose state line was purged (macro
+drop_purged_complaints) and everything else is rebuilt from them, as on a day;
+on Spark, whose Parquet tables have no DELETE, every model is rebuilt from the
+raw tables (a full refresh). Serving gets a new release and every older release
 is deleted. Landing files are never modified by tousu: the purge lists those that
 still hold the complaint, for the operator to remove or redact. Published ratings
 hold only counts and indices, no personal data, and stay as published.
@@ -147,8 +150,9 @@ def purge_complaints(
     now = dt.datetime.now(dt.UTC)
     # On either engine: every id checked before anything changes; then the
     # next build runs every dbt node (orchestration/build_scope.py), whether
-    # this rebuild ends or not: a Spark warehouse's tables are not in the file
-    # whose signature the last build recorded.
+    # this rebuild ends or not — so that the purged rows go in that build if
+    # not in this one, and because a Spark warehouse's tables are not in the
+    # file whose signature the last build recorded.
     with hold_writer(data_dir.root):
         if engine.recorded(data_dir) == engine.SPARK:
             from orchestration.warehouse.spark import Queries, session
@@ -159,19 +163,22 @@ def purge_complaints(
                 forget_success(data_dir)
                 files = _delete_lines_spark(spark, ids, now, result)
                 ledger.write(data_dir.ledger_snapshot, ledger.read(Queries(spark)))
-                _rebuild(data_dir, result, verbose)
+                _rebuild(data_dir, result, verbose, full_refresh=True)
         else:
             with connect(data_dir.warehouse, read_only=True) as con:
                 _check_named(ids, lambda sql, params: con.execute(sql, params).fetchone()[0], DUCKDB_MATCH)
             forget_success(data_dir)
             files = _delete_lines_duckdb(data_dir, ids, now, result)
-            _rebuild(data_dir, result, verbose)
+            _rebuild(data_dir, result, verbose, full_refresh=False)
     result.landing_files = sorted(name for name in files if (data_dir.landing / name).exists())
     return result
 
 
-def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool) -> None:
-    run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": True}}}}
+def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool, full_refresh: bool) -> None:
+    """Every dbt node, then a serving release. Incremental (`full_refresh`
+    false), the complaint-keyed tables drop the purged complaints' rows
+    themselves; the others are rebuilt from them on every run."""
+    run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": full_refresh}}}}
     result.outcome = run_writer_job(data_dir, REFRESH_JOB_NAME, run_config, verbose=verbose, log_name="purge")
     if result.outcome.success:
         serving.drop_previous_releases(data_dir.serving)

@@ -22,7 +22,7 @@ from orchestration.assets.keys import (
     PUBLICATION_MODEL,
 )
 from orchestration.build_scope import AS_LAST_BUILT, ROWS_WRITTEN, source_ids_by_table, unchanged_nodes
-from orchestration.dbt_runs import prepare_invocation
+from orchestration.dbt_runs import PARTIAL_PARSE_FILE, prepare_invocation
 from orchestration.failpoints import failpoint
 from orchestration.manifest import build_environment
 from orchestration.process_env import environment
@@ -64,7 +64,12 @@ translator = TousuDbtTranslator(
 def dbt_invocation_dir(context: dg.AssetExecutionContext, data_dir: TousuDataDirResource) -> Path:
     """A fresh folder in the data directory's logs/dbt/ for this invocation's
     artifacts, started from the step's last parse state (orchestration/dbt_runs.py)."""
-    return prepare_invocation(data_dir.paths().dbt_runs, context.op_execution_context.op.name, context.run.run_id)
+    return prepare_invocation(
+        data_dir.paths().dbt_runs,
+        context.op_execution_context.op.name,
+        context.run.run_id,
+        project_state=Path(tousu_dbt_project.manifest_path).with_name(PARTIAL_PARSE_FILE),
+    )
 
 
 class DbtBuildConfig(dg.Config):

@@ -1,11 +1,13 @@
 """Plain dbt on a built warehouse: the unit tests pass, dbt vars change what they
-say, a malformed one stops the build clearly, and the docs site builds."""
+say, a malformed one stops the build clearly, the erasure check can fail, and
+the docs site builds."""
 
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import copy_data_dir, query
 
@@ -70,6 +72,36 @@ def test_second_half_is_rated_only_when_switched_on(warehouse_dir):
         HAVING h.n_complaints <> sum(m.n_complaints)""",
     )
     assert mismatches == []
+
+
+def test_the_erasure_check_fails_on_a_held_row_of_a_purged_line(warehouse_dir):
+    """`assert_no_purged_complaint_is_held` can fail: a tombstone for the state
+    line of a complaint still held, as a purge whose rows were never dropped
+    would leave, fails it once per row of that complaint in each table."""
+    database = warehouse_dir / "warehouse.duckdb"
+    ((source_file, line_no, complaint_id),) = query(
+        database, "SELECT source_file, source_line_no, complaint_id FROM core.fct_replies ORDER BY ALL LIMIT 1"
+    )
+    held = query(
+        database,
+        "SELECT (SELECT count(*) FROM core.fct_replies WHERE complaint_id = $id)"
+        " + (SELECT count(*) FROM intermediate.int_complaint_replies WHERE complaint_id = $id)"
+        " + (SELECT count(*) FROM core.fct_evaluations WHERE complaint_id = $id)",
+        {"id": complaint_id},
+    )[0][0]
+    tombstone = [source_file, line_no]
+    with duckdb.connect(str(database)) as con:
+        con.execute("INSERT INTO audit.purged_lines VALUES (?, ?, 'raw', 'by the test', now())", tombstone)
+    try:
+        result = dbt(warehouse_dir, "test", "--select", "assert_no_purged_complaint_is_held")
+    finally:
+        with duckdb.connect(str(database)) as con:
+            con.execute("DELETE FROM audit.purged_lines WHERE source_file = ? AND line_no = ?", tombstone)
+    assert result.returncode == 1, result.stdout[-2000:]
+    results = json.loads((warehouse_dir / "target" / "run_results.json").read_text())["results"]
+    (check,) = [r for r in results if r["unique_id"] == "test.tousu.assert_no_purged_complaint_is_held"]
+    # the current state and fct_complaints, and each reply and evaluation row
+    assert check["status"] == "fail" and check["failures"] == 2 + held
 
 
 def test_a_malformed_var_names_itself(warehouse_dir):

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 from cfpb_landing import LANDED as CFPB_FILES
 from cfpb_landing import company_year_figures, record_to_purge, sample_records
-from conftest import copy_data_dir, query, run_tousu
+from conftest import copy_data_dir, derived_tables, query, run_tousu
 from e2e.test_cfpb import RATING_COUNTS
 from foreign_landing import PERSONAL_FILE, PERSONAL_ID, PERSONAL_NAME, PERSONAL_PHONE
 
@@ -55,15 +55,30 @@ def purged(tmp_path_factory, foreign_warehouse):
             "SELECT is_rated AND has_effective_reply FROM core.fct_complaints WHERE complaint_id = ?", [target]
         ).fetchall() == [(True,)]
     landing_before = {p.name: p.read_bytes() for p in data_dir.landing.iterdir()}
+    others_before = other_complaints_rows(data_dir, target)
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = run_tousu(data_dir, "purge", "--complaint-id", target)
-    return data_dir, target, code, out.getvalue(), landing_before
+    return data_dir, target, code, out.getvalue(), landing_before, others_before
+
+
+def other_complaints_rows(data_dir: DataDir, target: str) -> dict[str, list[tuple]]:
+    """The rows of every other complaint in each table keyed by complaint, as
+    they are (the incremental tables among them are not rebuilt by a purge)."""
+    keyed = [
+        t
+        for t, columns in derived_tables(data_dir.warehouse).items()
+        if {"complaint_id", "source_line_no"} <= set(columns)
+    ]
+    assert {"intermediate.int_complaints__current_state", "core.fct_complaints", "core.fct_replies"} <= set(keyed)
+    return {
+        t: query(data_dir.warehouse, f"SELECT * FROM {t} WHERE complaint_id <> ? ORDER BY ALL", [target]) for t in keyed
+    }
 
 
 def test_purge_succeeds_and_names_the_landing_files_to_redact(purged):
-    data_dir, target, code, output, _ = purged
+    data_dir, target, code, output, *_ = purged
     assert code == 0
     assert f"purged {target}:" in output
     assert str(data_dir.landing / PERSONAL_FILE) in output
@@ -93,8 +108,20 @@ def test_nothing_of_it_is_left_in_serving_and_no_older_release_remains(purged):
             ).fetchall()[0][0], parquet.name
 
 
+def test_the_purge_is_incremental_and_leaves_every_other_complaint_as_it_was(purged):
+    """On DuckDB a purge costs what a day costs: the incremental tables lose
+    the purged complaint's rows (macro drop_purged_complaints) and nothing
+    else; every other row stays as it was, ingestion times included."""
+    data_dir, target, *_, others_before = purged
+    run = data_dir.newest_dbt_run_results()
+    assert not run["args"].get("full_refresh", False)
+    assert other_complaints_rows(data_dir, target) == others_before
+    (held,) = [r for r in run["results"] if r["unique_id"].endswith(".assert_no_purged_complaint_is_held")]
+    assert held["status"] == "pass"
+
+
 def test_landing_is_untouched_and_the_ledger_still_reconciles(purged):
-    data_dir, _, _, _, landing_before = purged
+    data_dir, _, _, _, landing_before, _ = purged
     assert {p.name: p.read_bytes() for p in data_dir.landing.iterdir()} == landing_before
     # The purge's rebuild ran every dbt test (exit 0 above), the ledger's one
     # reconciliation among them: it checked every file and found none off.

@@ -111,18 +111,40 @@ def test_only_the_newest_dbt_artifacts_are_kept(tmp_path):
 
 
 def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
+    runs, project_state = tmp_path / "runs", tmp_path / "target" / PARTIAL_PARSE_FILE
+    project_state.parent.mkdir()
+    project_state.write_text("the project's")
+    os.utime(project_state, (1_000_000, 1_000_000))
+    runs.mkdir()
     for number, step in enumerate(["tousu_dbt_models", "tousu_dbt_models", "tousu_publication"]):
-        folder = tmp_path / f"{step}-{number:08d}"
+        folder = runs / f"{step}-{number:08d}"
         folder.mkdir()
         (folder / PARTIAL_PARSE_FILE).write_text(f"state {number}")
         os.utime(folder / PARTIAL_PARSE_FILE, (1_000_000 + number, 1_000_000 + number))
-    (tmp_path / "tousu_dbt_models-99999999").mkdir()  # an invocation that never parsed
+    (runs / "tousu_dbt_models-99999999").mkdir()  # an invocation that never parsed
 
-    seed_partial_parse(tmp_path, "tousu_dbt_models", tmp_path / "tousu_dbt_models-new")
-    assert (tmp_path / "tousu_dbt_models-new" / PARTIAL_PARSE_FILE).read_text() == "state 1"
+    seed_partial_parse(runs, "tousu_dbt_models", runs / "tousu_dbt_models-new", project_state)
+    assert (runs / "tousu_dbt_models-new" / PARTIAL_PARSE_FILE).read_text() == "state 1"
 
-    seed_partial_parse(tmp_path, "other_step", tmp_path / "other_step-new")
-    assert not (tmp_path / "other_step-new").exists()
+    seed_partial_parse(runs, "other_step", runs / "other_step-new", project_state)
+    assert not (runs / "other_step-new").exists()
+
+
+def test_a_parse_state_older_than_the_projects_is_not_used(tmp_path):
+    """After new code's `make manifest`, a data directory's states are earlier
+    code's: dbt's partial parsing of them can keep old configuration, so the
+    next invocation starts from the project's state (dagster-dbt's copy)."""
+    runs, project_state = tmp_path / "runs", tmp_path / "target" / PARTIAL_PARSE_FILE
+    (runs / "tousu_dbt_models-00000001").mkdir(parents=True)
+    earlier = runs / "tousu_dbt_models-00000001" / PARTIAL_PARSE_FILE
+    earlier.write_text("earlier code's")
+    os.utime(earlier, (1_000_000, 1_000_000))
+    project_state.parent.mkdir()
+    project_state.write_text("this code's")
+    os.utime(project_state, (1_000_001, 1_000_001))
+
+    seed_partial_parse(runs, "tousu_dbt_models", runs / "tousu_dbt_models-new", project_state)
+    assert not (runs / "tousu_dbt_models-new").exists()
 
 
 def test_a_build_environment_lasts_its_block_and_puts_back_what_was_there(monkeypatch):
