@@ -3,12 +3,11 @@ from every layer.
 
 Raw lines and quarantined lines of the complaint are deleted (their file, line
 and layer recorded in audit.purged_lines, without content, so the ledger still
-reconciles); then every dbt node runs, without ingestion: on DuckDB the
-incremental tables drop the rows whose state line was purged (macro
-drop_purged_complaints) and everything else is rebuilt from them, as on a day;
-on Spark, whose Parquet tables have no DELETE, every model is rebuilt from the
-raw tables (a full refresh). Serving gets a new release and every older release
-is deleted. Landing files are never modified by tousu: the purge lists those that
+reconciles); then every dbt node runs, incremental, without ingestion: the
+tables keyed by complaint drop the rows whose state line was purged (DuckDB
+deletes them, Spark rewrites their months) and everything else is rebuilt
+from them, as on a day. Serving gets a new release and every older release is
+deleted. Landing files are never modified by tousu: the purge lists those that
 still hold the complaint, for the operator to remove or redact. Published ratings
 hold only counts and indices, no personal data, and stay as published.
 
@@ -26,7 +25,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from orchestration import ledger
-from orchestration.assets.keys import DBT_ASSET_NAME
 from orchestration.build_state import forget_success
 from orchestration.ingestion.landing import FileKind
 from orchestration.jobs import REFRESH_JOB_NAME
@@ -163,23 +161,23 @@ def purge_complaints(
                 forget_success(data_dir)
                 files = _delete_lines_spark(spark, ids, now, result)
                 ledger.write(data_dir.ledger_snapshot, ledger.read(Queries(spark)))
-                _rebuild(data_dir, result, verbose, full_refresh=True)
+                _rebuild(data_dir, result, verbose)
         else:
             with connect(data_dir.warehouse, read_only=True) as con:
                 _check_named(ids, lambda sql, params: con.execute(sql, params).fetchone()[0], DUCKDB_MATCH)
             forget_success(data_dir)
             files = _delete_lines_duckdb(data_dir, ids, now, result)
-            _rebuild(data_dir, result, verbose, full_refresh=False)
+            _rebuild(data_dir, result, verbose)
     result.landing_files = sorted(name for name in files if (data_dir.landing / name).exists())
     return result
 
 
-def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool, full_refresh: bool) -> None:
-    """Every dbt node, then a serving release. Incremental (`full_refresh`
-    false), the complaint-keyed tables drop the purged complaints' rows
-    themselves; the others are rebuilt from them on every run."""
-    run_config = {"ops": {DBT_ASSET_NAME: {"config": {"full_refresh": full_refresh}}}}
-    result.outcome = run_writer_job(data_dir, REFRESH_JOB_NAME, run_config, verbose=verbose, log_name="purge")
+def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool) -> None:
+    """Every dbt node, incremental, then a serving release: the tables keyed by
+    complaint drop the purged complaints' rows themselves (the dbt macros
+    drop_purged_complaints and spark__rows_to_write); the others are rebuilt
+    from them, as on every build."""
+    result.outcome = run_writer_job(data_dir, REFRESH_JOB_NAME, verbose=verbose, log_name="purge")
     if result.outcome.success:
         serving.drop_previous_releases(data_dir.serving)
 

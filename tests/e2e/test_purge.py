@@ -176,12 +176,13 @@ def test_a_cfpb_purge_erases_the_record_from_every_copy_layer_and_serving(cfpb_p
         company: tuple(figures.get(key, 0) for key in counts)
         for company, figures in company_year_figures(kept, "2019").items()
     }
-    (reconciliation,) = [
-        result
+    checks = {
+        result["unique_id"].split(".")[-1]: result["status"]
         for result in data_dir.newest_dbt_run_results()["results"]
-        if ".assert_every_landed_line_accounted_for" in result["unique_id"]
-    ]
-    assert reconciliation["status"] == "pass"
+        if result["unique_id"].startswith("test.tousu.assert_")
+    }
+    assert checks["assert_every_landed_line_accounted_for"] == "pass"
+    assert checks["assert_no_purged_cfpb_complaint_is_held"] == "pass"
 
 
 def test_an_id_that_names_nothing_exits_2_and_changes_nothing(purged, capsys):

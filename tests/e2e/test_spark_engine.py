@@ -136,7 +136,9 @@ INCREMENTAL_TABLES = (
     "core.fct_evaluations",
 )
 
-# The second batch, beside the complaint later purged (PERSONAL_FILE).
+# The second batch, beside the complaint later purged (PERSONAL_FILE): a late
+# reply, and a complaint alone in its month, later purged too (the month its
+# purge empties must go from every table keyed by complaint).
 LATE_REPLY_FILE = "complaints-2024-08-late.jsonl"
 LATER_REGISTRY_FILE = "platforms-2024-08.csv"
 CHANGED_PLATFORM, DROPPED_PLATFORM = "德尔塔", "半年平台"
@@ -146,14 +148,26 @@ LATER_REGISTRY = [
     if not row.startswith(DROPPED_PLATFORM)
 ]
 SECOND_BATCH = [PERSONAL_FILE, LATE_REPLY_FILE, LATER_REGISTRY_FILE]
+LONE_COMPLAINT = {
+    "complaint_id": "L00001",
+    "updated_at": "2023-06-20 10:00:00",
+    "submitted_at": "2023-06-15 10:00:00",
+    "platform": CHANGED_PLATFORM,
+    "domain": "金融科技",
+    "status": "未审核",
+    "replies": [{"replied_at": "2023-06-16 09:00:00", "author": "mediator", "content": "已转交平台"}],
+}
+LONE_MONTH = "2023-06-01"
 
 
 def write_spark_landing(source: Path) -> list[list[str]]:
     """Every file of the foreign landing and the CFPB extracts, a late reply
-    and a later registry; returned as the two batches they arrive in."""
+    beside a complaint alone in its month, and a later registry; returned as
+    the two batches they arrive in."""
     write_foreign_landing(source)
     write_cfpb_landing(source)
-    (source / LATE_REPLY_FILE).write_bytes(late_reply_line())
+    lone = json.dumps(LONE_COMPLAINT, ensure_ascii=False).encode() + b"\n"
+    (source / LATE_REPLY_FILE).write_bytes(late_reply_line() + lone)
     (source / LATER_REGISTRY_FILE).write_text("\n".join([REGISTRY_HEADER, *LATER_REGISTRY]) + "\n")
     first = sorted(path.name for path in source.iterdir() if path.name not in SECOND_BATCH)
     assert set(CFPB_FILES) <= set(first)
@@ -512,7 +526,8 @@ def _second_batch_months(source: Path) -> dict[str, set[str]]:
         return {f"submitted_month={parse_ts(state['submitted_at']):%Y-%m}-01" for state in of}
 
     months = partitions(states)
-    assert len(months) == 2  # the late reply's July and the new complaint's November
+    # the late reply's July, the new complaint's November, the lone complaint's month
+    assert len(months) == 3 and f"submitted_month={LONE_MONTH}" in months
     evaluated = partitions([state for state in states if state.get("evaluation")])
     return {table: evaluated if table == "core.fct_evaluations" else months for table in INCREMENTAL_TABLES}
 
@@ -521,8 +536,8 @@ def test_the_second_batch_rewrites_only_the_months_of_its_complaints(spark_built
     before, after = spark_built.partitions
     expected = _second_batch_months(spark_built.source)
     for table in INCREMENTAL_TABLES:
-        assert set(after[table]) == set(before[table]) and len(before[table]) >= 12, table
-        rewritten = {part for part, files in after[table].items() if files != before[table][part]}
+        assert set(after[table]) == set(before[table]) | expected[table] and len(before[table]) >= 12, table
+        rewritten = {part for part, files in after[table].items() if files != before[table].get(part)}
         assert rewritten == expected[table], table
     # the late reply is the second reply of its complaint
     replies = spark_rows(
@@ -558,24 +573,44 @@ def test_the_registry_snapshot_keeps_its_history_on_parquet(spark_built):
 def test_purge_on_spark_erases_the_complaint_from_every_layer(spark_built):
     """Last in this module: it changes the warehouse the tests above read."""
     data_dir = spark_built.data_dir
+    reference = spark_built.reference.warehouse
+    # Besides the complainant, the complaint alone in its month: the purge's
+    # incremental run writes no row for that month, which it must drop.
+    lone_month = f"SELECT complaint_id FROM core.fct_complaints WHERE submitted_month = DATE'{LONE_MONTH}'"
+    assert query(reference, lone_month) == [(LONE_COMPLAINT["complaint_id"],)]
+    without_evaluations = [table for table in INCREMENTAL_TABLES if table != "core.fct_evaluations"]
+    assert all(f"submitted_month={LONE_MONTH}" in partition_files(data_dir, t) for t in without_evaluations)
+    ids = [PERSONAL_ID, LONE_COMPLAINT["complaint_id"]]
     # the lines the DuckDB engine's purge deletes (test_purge), counted on its warehouse
     with register(duckdb.connect()) as con:
-        con.execute(f"ATTACH '{spark_built.reference.warehouse}' AS built (READ_ONLY)")
+        con.execute(f"ATTACH '{reference}' AS built (READ_ONLY)")
         ((n_raw, n_quarantined),) = con.execute(
-            "SELECT (SELECT count(*) FROM built.raw.complaints WHERE tousu_trim(complaint_id) = ?),"
-            " (SELECT count(*) FROM built.audit.quarantine WHERE regexp_matches(raw_line, ?))",
-            [PERSONAL_ID, DUMPS.quarantine_pattern(PERSONAL_ID)],
+            "SELECT (SELECT count(*) FROM built.raw.complaints WHERE list_contains($ids, tousu_trim(complaint_id))),"
+            " (SELECT count(*) FROM built.audit.quarantine"
+            "  WHERE list_bool_or(list_transform($patterns, lambda p: regexp_matches(raw_line, p))))",
+            {"ids": ids, "patterns": [DUMPS.quarantine_pattern(complaint_id) for complaint_id in ids]},
         ).fetchall()
-    assert n_raw >= 2 and n_quarantined == 1
-    # and a CFPB record, in the three copies of the sample: one rebuild for both
+    assert n_raw >= 3 and n_quarantined == 1
+    # and a CFPB record, in the three copies of the sample: one run for all
     cfpb_id = record_to_purge()["Complaint ID"]
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert run_tousu(data_dir, "purge", "--complaint-id", PERSONAL_ID, "--cfpb-complaint-id", cfpb_id) == 0
+        options = [option for complaint_id in ids for option in ("--complaint-id", complaint_id)]
+        assert run_tousu(data_dir, "purge", *options, "--cfpb-complaint-id", cfpb_id) == 0
     assert (
-        f"purged {PERSONAL_ID}, CFPB {cfpb_id}: {n_raw + 3} raw line(s), {n_quarantined} quarantined line(s)"
+        f"purged {', '.join(ids)}, CFPB {cfpb_id}: {n_raw + 3} raw line(s), {n_quarantined} quarantined line(s)"
         in out.getvalue()
     )
+    # incremental, as on DuckDB: the month the purge emptied is gone from every table keyed by complaint
+    run = data_dir.newest_dbt_run_results()
+    assert not run["args"].get("full_refresh", False)
+    for table in INCREMENTAL_TABLES:
+        assert spark_rows(spark_built, f"SELECT count(*) FROM {table} WHERE submitted_month = DATE'{LONE_MONTH}'") == [
+            (0,)
+        ], table
+        assert f"submitted_month={LONE_MONTH}" not in partition_files(data_dir, table), table
+    (held,) = [r for r in run["results"] if r["unique_id"].endswith(".assert_no_purged_complaint_is_held")]
+    assert held["status"] == "pass"
     assert str(data_dir.landing / PERSONAL_FILE) in out.getvalue()
     assert spark_rows(spark_built, "SELECT layer, count(*) FROM audit.purged_lines GROUP BY layer ORDER BY layer") == [
         ("quarantine", n_quarantined),
@@ -604,7 +639,7 @@ def test_purge_on_spark_erases_the_complaint_from_every_layer(spark_built):
     assert spark_rows(spark_built, loaded)[0][0] == query(spark_built.reference.warehouse, loaded)[0][0] - n_raw
     loaded = "SELECT count(*) FROM raw.cfpb_complaints"
     assert spark_rows(spark_built, loaded)[0][0] == query(spark_built.reference.warehouse, loaded)[0][0] - 3
-    # the rebuild ran every dbt test, the reconciliation of every landed line among them
+    # the purge's run ran every dbt test, the reconciliation of every landed line among them
     (reconciliation,) = [
         result
         for result in data_dir.newest_dbt_run_results()["results"]
