@@ -25,8 +25,8 @@ build_job = dg.define_asset_job(
     description="Ingest new landing files, run dbt build with its tests, refresh serving/.",
 )
 
-# dbt build and serving without ingesting: rebuilds what is derived from the raw
-# tables as they are (`tousu purge` runs it as a full refresh after deleting).
+# dbt build and serving without ingesting: brings what is derived from the raw
+# tables up to date with them as they are (`tousu purge` runs it after deleting).
 refresh_job = dg.define_asset_job(
     REFRESH_JOB_NAME,
     selection=dg.AssetSelection.all() - dg.AssetSelection.groups(INGESTION_GROUP) - PUBLICATION,

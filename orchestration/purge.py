@@ -147,10 +147,11 @@ def purge_complaints(
     result = PurgeResult(ids)
     now = dt.datetime.now(dt.UTC)
     # On either engine: every id checked before anything changes; then the
-    # next build runs every dbt node (orchestration/build_scope.py), whether
-    # this rebuild ends or not — so that the purged rows go in that build if
-    # not in this one, and because a Spark warehouse's tables are not in the
-    # file whose signature the last build recorded.
+    # last build's success is forgotten, so that until this purge's run ends
+    # (and records its own) the next build runs every dbt node
+    # (orchestration/build_scope.py): the purged rows go in that build if not
+    # in this one, and a Spark warehouse's tables are not in the file whose
+    # signature the last build recorded.
     with hold_writer(data_dir.root):
         if engine.recorded(data_dir) == engine.SPARK:
             from orchestration.warehouse.spark import Queries, session

@@ -5,7 +5,7 @@ import dagster as dg
 from orchestration.assets.dbt import tousu_dbt_models, tousu_publication
 from orchestration.assets.keys import SERVING_GROUP, SERVING_MARTS
 from orchestration.build_state import record_success
-from orchestration.jobs import BUILD_JOB_NAME
+from orchestration.jobs import BUILD_JOB_NAME, REFRESH_JOB_NAME
 from orchestration.resources import TousuDataDirResource, WarehouseEngineResource, WarehouseWriterResource
 from orchestration.warehouse import serving
 
@@ -33,8 +33,9 @@ def serving_marts(
     marts = serving.spark_marts(engine.spark) if engine.spark is not None else serving.duckdb_marts(paths.warehouse)
     release = serving.publish(marts, paths.serving)
     context.log.info(f"serving release {release.release_id}: {release.tables}")
-    if context.run.job_name == BUILD_JOB_NAME:
-        # the end of a successful build: the next one may find nothing to do
+    if context.run.job_name in (BUILD_JOB_NAME, REFRESH_JOB_NAME):
+        # the end of a successful build, or of a run of every model on the raw
+        # tables as they are (a purge's): the next build may find nothing to do
         record_success(paths, release.release_id)
     return dg.MaterializeResult(
         metadata={"release": release.release_id, "path": str(release.path), "row_counts": release.tables}

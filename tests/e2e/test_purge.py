@@ -120,6 +120,15 @@ def test_the_purge_is_incremental_and_leaves_every_other_complaint_as_it_was(pur
     assert held["status"] == "pass"
 
 
+def test_a_build_right_after_a_purge_finds_nothing_new(purged, capsys):
+    """The purge's run brought every model up to date, as a build does."""
+    data_dir, *_ = purged
+    release = current_release(data_dir.serving)
+    capsys.readouterr()
+    assert run_tousu(data_dir, "build") == 0
+    assert "nothing new" in capsys.readouterr().out and current_release(data_dir.serving) == release
+
+
 def test_landing_is_untouched_and_the_ledger_still_reconciles(purged):
     data_dir, _, _, _, landing_before, _ = purged
     assert {p.name: p.read_bytes() for p in data_dir.landing.iterdir()} == landing_before
