@@ -253,7 +253,7 @@ def _cmd_purge(args: argparse.Namespace) -> int:
         raise _failure(
             result.outcome,
             "rebuilding after the purge failed",
-            "the lines are deleted; run `tousu build --full-refresh` once fixed.",
+            "the lines are deleted; once fixed, run the purge again (or `tousu build`, which then runs every node).",
         )
     print("no table of the warehouse holds them now; serving has a new release and no older one")
     if result.landing_files:

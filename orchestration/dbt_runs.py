@@ -45,10 +45,18 @@ def seed_partial_parse(runs: Path, step: str, target: Path, project_state: Path)
     is not used: the project's, parsed whole, is."""
     earlier = [path / PARTIAL_PARSE_FILE for path in runs.glob(f"{step}-*") if (path / PARTIAL_PARSE_FILE).exists()]
     newest = max(earlier, key=lambda path: path.stat().st_mtime, default=None)
-    if newest is None or newest.stat().st_mtime < project_state.stat().st_mtime:
+    if newest is None or newest.stat().st_mtime < _mtime(project_state):
         return  # dagster-dbt seeds from the project's target/ instead
     target.mkdir(parents=True, exist_ok=True)
     shutil.copy2(newest, target / PARTIAL_PARSE_FILE)
+
+
+def _mtime(path: Path) -> float:
+    """0 for a missing file: no project state to prefer to a data directory's."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return 0.0
 
 
 def prepare_invocation(runs: Path, step: str, run_id: str, project_state: Path) -> Path:

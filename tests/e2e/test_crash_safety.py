@@ -2,7 +2,8 @@
 before the serving swap — one after another on one data directory, each run
 starting from what the crash before it left; then a normal build ends exactly
 where an uninterrupted build ends: same ledger, same raw and quarantined lines
-(none twice, none half-ingested), same tables, same serving."""
+(none twice, none half-ingested), same tables, same serving. A purge killed
+between models is finished by the next build."""
 
 import os
 import shutil
@@ -12,7 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import derived_tables, query, rows_but_ingestion_times, run_tousu
+from conftest import copy_data_dir, derived_tables, query, rows_but_ingestion_times, run_tousu
+from foreign_landing import PERSONAL_ID
 
 from orchestration.failpoints import FAILPOINT_ENV
 from orchestration.paths import DATA_DIR_ENV, DataDir
@@ -51,9 +53,12 @@ def land(source, data_dir: DataDir) -> None:
         shutil.copy2(path, data_dir.landing / path.name)
 
 
-def build_killed_at(data_dir: DataDir, point: str) -> subprocess.CompletedProcess:
+def build_killed_at(
+    data_dir: DataDir, point: str, command: tuple[str, ...] = ("build",)
+) -> subprocess.CompletedProcess:
+    """`tousu build` (or another `command`) killed with its dbt child at `point`."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "build"],
+        [sys.executable, "-m", "orchestration.cli", *command],
         env={**os.environ, DATA_DIR_ENV: str(data_dir.root), FAILPOINT_ENV: point},
         start_new_session=True,  # its own process group: the failpoint kills build and dbt
         stdout=subprocess.PIPE,
@@ -106,6 +111,30 @@ def test_builds_killed_one_after_another_then_rerun_equal_an_uninterrupted_build
     assert sorted(got) == sorted(expected)
     for name in expected:
         assert got[name] == expected[name], name
+
+
+def test_a_purge_killed_between_models_is_finished_by_the_next_build(foreign_warehouse, tmp_path):
+    """A purge's run killed after the current state dropped the complaint, the
+    facts not yet: the next build runs every node, so the facts drop it too,
+    and the erasure and reconciliation tests pass."""
+    data_dir = copy_data_dir(foreign_warehouse, tmp_path / "data")
+    tables = ("intermediate.int_complaints__current_state", "core.fct_complaints", "core.fct_replies")
+
+    def held() -> dict[str, int]:
+        sql = "SELECT count(*) FROM {} WHERE complaint_id = ?"
+        return {table: query(data_dir.warehouse, sql.format(table), [PERSONAL_ID])[0][0] for table in tables}
+
+    assert all(held().values())
+    point = "dbt:after:intermediate__int_complaints__current_state"
+    crashed = build_killed_at(data_dir, point, ("purge", "--complaint-id", PERSONAL_ID))
+    assert crashed.returncode == -signal.SIGKILL, crashed.stderr[-2000:]
+    left = held()
+    assert left.pop("intermediate.int_complaints__current_state") == 0 and all(left.values())
+
+    assert run_tousu(data_dir, "build") == 0
+    assert set(held().values()) == {0}
+    checks = {r["unique_id"].split(".")[-1]: r["status"] for r in data_dir.newest_dbt_run_results()["results"]}
+    assert checks["assert_no_purged_complaint_is_held"] == checks["assert_every_landed_line_accounted_for"] == "pass"
 
 
 def test_an_export_killed_after_its_first_chunk_committed_is_loaded_again_whole(cfpb_warehouse, tmp_path):

@@ -129,6 +129,11 @@ def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
     seed_partial_parse(runs, "other_step", runs / "other_step-new", project_state)
     assert not (runs / "other_step-new").exists()
 
+    # without a project state (target/ parsed elsewhere), the step's own is used
+    project_state.unlink()
+    seed_partial_parse(runs, "tousu_dbt_models", runs / "tousu_dbt_models-newer", project_state)
+    assert (runs / "tousu_dbt_models-newer" / PARTIAL_PARSE_FILE).read_text() == "state 1"
+
 
 def test_a_parse_state_older_than_the_projects_is_not_used(tmp_path):
     """After new code's `make manifest`, a data directory's states are earlier
