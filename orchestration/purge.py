@@ -183,13 +183,21 @@ def _rebuild(data_dir: DataDir, result: PurgeResult, verbose: bool) -> None:
         serving.drop_previous_releases(data_dir.serving)
 
 
+def _tombstoned_files(ids: list[tuple[Source, str]]) -> tuple[str, list[str]]:
+    """The files that held a line of these complaints, by their tombstones: those
+    of this purge and of any earlier one, so that running a purge again (to
+    finish one whose run did not end) still names every landing file to redact."""
+    keys = [complaint_key(complaint_id) for _, complaint_id in ids]
+    placeholders = ", ".join("?" for _ in keys)
+    return f"SELECT DISTINCT source_file FROM audit.purged_lines WHERE complaint_key IN ({placeholders})", keys
+
+
 def _delete_lines_duckdb(
     data_dir: DataDir, ids: list[tuple[Source, str]], now: dt.datetime, result: PurgeResult
 ) -> set[str]:
     """One transaction: either every line of every id goes, or none does."""
     from orchestration.ingestion.run import discard_interrupted_files, ensure_schema
 
-    files: set[str] = set()
     with connect(data_dir.warehouse) as con:
         ensure_schema(con)
         # A file a killed build left half-loaded is not the warehouse's: its rows
@@ -201,11 +209,10 @@ def _delete_lines_duckdb(
             raw, quarantined = _delete_lines(con, source, complaint_id, now)
             result.n_raw_lines += len(raw)
             result.n_quarantined_lines += len(quarantined)
-            files.update(f for f, _ in raw + quarantined)
         con.commit()
         con.execute("CHECKPOINT")
         ledger.write(data_dir.ledger_snapshot, ledger.read(con))
-    return files
+        return {name for (name,) in con.execute(*_tombstoned_files(ids)).fetchall()}
 
 
 # On Spark (Parquet: no DELETE, no transaction) the tombstones are written
@@ -225,7 +232,6 @@ def _delete_lines_spark(spark, ids: list[tuple[Source, str]], now: dt.datetime, 
 
     for statement in spark_ddl():
         spark.sql(statement)
-    files: set[str] = set()
     for source, complaint_id in ids:
         # the complaint's lines, fetched once (a handful): counted, then tombstoned
         matched = spark.sql(
@@ -237,7 +243,6 @@ def _delete_lines_spark(spark, ids: list[tuple[Source, str]], now: dt.datetime, 
         lines = matched.to_pylist()
         result.n_raw_lines += sum(line["layer"] == "raw" for line in lines)
         result.n_quarantined_lines += sum(line["layer"] == "quarantine" for line in lines)
-        files.update(line["source_file"] for line in lines)
         if not lines:
             continue
         spark.createDataFrame(matched).createOrReplaceTempView("purge_matched")
@@ -271,4 +276,5 @@ def _delete_lines_spark(spark, ids: list[tuple[Source, str]], now: dt.datetime, 
         for row in touched:
             if not row["kept"]:
                 spark.sql(f"ALTER TABLE {table} DROP IF EXISTS PARTITION (`{partition}` = {spark_instant(row['at'])})")
-    return files
+    sql, keys = _tombstoned_files(ids)
+    return {row["source_file"] for row in spark.sql(sql, args=keys).toArrow().to_pylist()}

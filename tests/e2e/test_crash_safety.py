@@ -3,7 +3,7 @@ before the serving swap — one after another on one data directory, each run
 starting from what the crash before it left; then a normal build ends exactly
 where an uninterrupted build ends: same ledger, same raw and quarantined lines
 (none twice, none half-ingested), same tables, same serving. A purge killed
-between models is finished by the next build."""
+between models is finished by running it again."""
 
 import os
 import shutil
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from conftest import copy_data_dir, derived_tables, query, rows_but_ingestion_times, run_tousu
-from foreign_landing import PERSONAL_ID
+from foreign_landing import PERSONAL_FILE, PERSONAL_ID
 
 from orchestration.failpoints import FAILPOINT_ENV
 from orchestration.paths import DATA_DIR_ENV, DataDir
@@ -113,10 +113,12 @@ def test_builds_killed_one_after_another_then_rerun_equal_an_uninterrupted_build
         assert got[name] == expected[name], name
 
 
-def test_a_purge_killed_between_models_is_finished_by_the_next_build(foreign_warehouse, tmp_path):
+def test_a_purge_killed_between_models_is_finished_by_running_it_again(foreign_warehouse, tmp_path, capsys):
     """A purge's run killed after the current state dropped the complaint, the
-    facts not yet: the next build runs every node, so the facts drop it too,
-    and the erasure and reconciliation tests pass."""
+    facts not yet: running the purge again (as its failure message says) runs
+    every node, so the facts drop it too and the erasure and reconciliation
+    tests pass; and it still names the landing files to redact, from the
+    tombstones, though it deletes no line itself."""
     data_dir = copy_data_dir(foreign_warehouse, tmp_path / "data")
     tables = ("intermediate.int_complaints__current_state", "core.fct_complaints", "core.fct_replies")
 
@@ -131,7 +133,11 @@ def test_a_purge_killed_between_models_is_finished_by_the_next_build(foreign_war
     left = held()
     assert left.pop("intermediate.int_complaints__current_state") == 0 and all(left.values())
 
-    assert run_tousu(data_dir, "build") == 0
+    capsys.readouterr()
+    assert run_tousu(data_dir, "purge", "--complaint-id", PERSONAL_ID) == 0
+    output = capsys.readouterr().out
+    assert f"purged {PERSONAL_ID}: 0 raw line(s), 0 quarantined line(s)" in output
+    assert str(data_dir.landing / PERSONAL_FILE) in output
     assert set(held().values()) == {0}
     checks = {r["unique_id"].split(".")[-1]: r["status"] for r in data_dir.newest_dbt_run_results()["results"]}
     assert checks["assert_no_purged_complaint_is_held"] == checks["assert_every_landed_line_accounted_for"] == "pass"
