@@ -77,9 +77,9 @@ def _parse() -> None:
     # keep a model's old configuration after an edit of a macro file
     # (orchestration/dbt_runs.py, seed_partial_parse), and every build's parse
     # starts from the state this one leaves.
-    command = ["parse", "--quiet", "--no-partial-parse"]
     result = subprocess.run(
-        [str(dbt), *command, "--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
+        [str(dbt), "parse", "--quiet", "--no-partial-parse"]
+        + ["--project-dir", str(REPO_ROOT), "--profiles-dir", str(DBT_PROFILES_DIR)],
         cwd=REPO_ROOT,
         env={**os.environ, DBT_DUCKDB_PATH_ENV: DBT_DUCKDB_PATH, DBT_TARGET_ENV: DBT_TARGETS[DUCKDB]},
         capture_output=True,

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -110,17 +111,19 @@ def test_only_the_newest_dbt_artifacts_are_kept(tmp_path):
     assert sorted(path.name for path in tmp_path.iterdir()) == [f"run-{n:02d}" for n in range(6, 25)]
 
 
+def _parse_state(path: Path, text: str, mtime: int) -> Path:
+    """A partial-parse file at `path` (its folder made), modified at `mtime`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    os.utime(path, (mtime, mtime))
+    return path
+
+
 def test_a_dbt_invocation_starts_from_its_steps_newest_parse_state(tmp_path):
-    runs, project_state = tmp_path / "runs", tmp_path / "target" / PARTIAL_PARSE_FILE
-    project_state.parent.mkdir()
-    project_state.write_text("the project's")
-    os.utime(project_state, (1_000_000, 1_000_000))
-    runs.mkdir()
+    runs = tmp_path / "runs"
+    project_state = _parse_state(tmp_path / "target" / PARTIAL_PARSE_FILE, "the project's", 1_000_000)
     for number, step in enumerate(["tousu_dbt_models", "tousu_dbt_models", "tousu_publication"]):
-        folder = runs / f"{step}-{number:08d}"
-        folder.mkdir()
-        (folder / PARTIAL_PARSE_FILE).write_text(f"state {number}")
-        os.utime(folder / PARTIAL_PARSE_FILE, (1_000_000 + number, 1_000_000 + number))
+        _parse_state(runs / f"{step}-{number:08d}" / PARTIAL_PARSE_FILE, f"state {number}", 1_000_000 + number)
     (runs / "tousu_dbt_models-99999999").mkdir()  # an invocation that never parsed
 
     seed_partial_parse(runs, "tousu_dbt_models", runs / "tousu_dbt_models-new", project_state)
@@ -139,14 +142,9 @@ def test_a_parse_state_older_than_the_projects_is_not_used(tmp_path):
     """After new code's `make manifest`, a data directory's states are earlier
     code's: dbt's partial parsing of them can keep old configuration, so the
     next invocation starts from the project's state (dagster-dbt's copy)."""
-    runs, project_state = tmp_path / "runs", tmp_path / "target" / PARTIAL_PARSE_FILE
-    (runs / "tousu_dbt_models-00000001").mkdir(parents=True)
-    earlier = runs / "tousu_dbt_models-00000001" / PARTIAL_PARSE_FILE
-    earlier.write_text("earlier code's")
-    os.utime(earlier, (1_000_000, 1_000_000))
-    project_state.parent.mkdir()
-    project_state.write_text("this code's")
-    os.utime(project_state, (1_000_001, 1_000_001))
+    runs = tmp_path / "runs"
+    _parse_state(runs / "tousu_dbt_models-00000001" / PARTIAL_PARSE_FILE, "earlier code's", 1_000_000)
+    project_state = _parse_state(tmp_path / "target" / PARTIAL_PARSE_FILE, "this code's", 1_000_001)
 
     seed_partial_parse(runs, "tousu_dbt_models", runs / "tousu_dbt_models-new", project_state)
     assert not (runs / "tousu_dbt_models-new").exists()
