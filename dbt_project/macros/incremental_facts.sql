@@ -96,21 +96,52 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Spark, after an incremental run wrote: a month whose every row belonged
-    to purged complaints got no row to write, and dynamic partition overwrite
-    leaves a month it writes no row for as it was. Every other month of a
-    purged complaint was rewritten without it, so a month still holding a row
-    of a purged line is such a month, and is dropped whole. (A month whose
-    only complaints all moved to other months would need the same; a key test
-    fails on it, as a complaint is then in two months.) -#}
-{% macro drop_months_left_to_purged_complaints() -%}
+{#- Spark, after an incremental run wrote: dynamic partition overwrite leaves
+    a month it writes no row for as it was. A month of a changed complaint
+    gets no row when every row it held went: its complaints purged, moved to
+    other months by a corrected submission date, or left by their new state
+    with no row in this table (no evaluation any more). Such a month holds
+    only stale rows — rows whose line is no complaint's current state — and is
+    dropped whole. Every other month a changed complaint was in was rewritten,
+    so a month holding stale rows beside current ones cannot be left by a run:
+    it stops the build rather than lose the current ones. `of_the_table_itself`:
+    the current state is this table (its newest row of each complaint that was
+    not purged), not int_complaints__current_state. -#}
+{% macro drop_months_left_stale(of_the_table_itself=false) -%}
     {%- if execute and is_incremental() -%}
-        {%- set months = run_query(
-            "select distinct cast(submitted_month as string) from " ~ this ~ " where " ~ from_a_purged_line()
-        ).columns[0].values() -%}
-        {%- for month in months -%}
-            {%- if month is none -%}
-                {{ exceptions.raise_compiler_error(this ~ " holds a purged complaint without a submission month") }}
+        {%- set current_lines -%}
+            {%- if of_the_table_itself -%}
+                select complaint_id, source_file, source_line_no
+                from (
+                    select
+                        complaint_id,
+                        source_file,
+                        source_line_no,
+                        row_number() over (partition by complaint_id order by source_ingested_at desc) as newness
+                    from {{ this }}
+                    where not {{ from_a_purged_line() }}
+                ) as states
+                where newness = 1
+            {%- else -%}
+                select complaint_id, source_file, source_line_no from {{ ref('int_complaints__current_state') }}
+            {%- endif -%}
+        {%- endset -%}
+        {%- set months -%}
+            select cast(held.submitted_month as string), count(current_lines.complaint_id)
+            from {{ this }} as held
+            left join ({{ current_lines }}) as current_lines
+                on held.complaint_id = current_lines.complaint_id
+                    and held.source_file = current_lines.source_file
+                    and held.source_line_no = current_lines.source_line_no
+            group by held.submitted_month
+            having count(current_lines.complaint_id) < count(*)
+        {%- endset -%}
+        {%- for month, n_current in run_query(months).rows -%}
+            {%- if month is none or n_current > 0 -%}
+                {{ exceptions.raise_compiler_error(
+                    this ~ ": month " ~ month ~ " holds " ~ ("current rows beside stale ones" if n_current > 0
+                    else "stale rows without a submission month") ~ "; `tousu build --full-refresh` rebuilds it"
+                ) }}
             {%- endif -%}
             {%- do run_query("alter table " ~ this ~ " drop if exists partition (submitted_month = date'" ~ month ~ "')") -%}
         {%- endfor -%}
@@ -126,24 +157,26 @@
     complaint was submitted (`submitted_month`) and dynamic partition overwrite
     replaces whole months, so `rows_to_write` adds the rows of every other
     complaint of the months a change touches (docs block `incremental_facts`). -#}
-{% macro facts_config(strategy, unique_key=none) -%}
+{#- `is_the_current_state`: the model is int_complaints__current_state, the
+    current state the others' rows are checked against. -#}
+{% macro facts_config(strategy, unique_key=none, is_the_current_state=false) -%}
     {#- an input of every such table (drop_purged_complaints on DuckDB,
         spark__rows_to_write on Spark): declared, as a hook's is not -#}
     {%- do source('audit', 'purged_lines') -%}
-    {{ adapter.dispatch('facts_config', 'tousu')(strategy, unique_key) }}
+    {{ adapter.dispatch('facts_config', 'tousu')(strategy, unique_key, is_the_current_state) }}
 {%- endmacro %}
 
-{% macro default__facts_config(strategy, unique_key) -%}
+{% macro default__facts_config(strategy, unique_key, is_the_current_state) -%}
     {{ config(
         materialized='incremental', incremental_strategy=strategy, unique_key=unique_key,
         pre_hook="{{ drop_purged_complaints() }}"
     ) }}
 {%- endmacro %}
 
-{% macro spark__facts_config(strategy, unique_key) -%}
+{% macro spark__facts_config(strategy, unique_key, is_the_current_state) -%}
     {{ config(
         materialized='incremental', incremental_strategy='insert_overwrite', partition_by=['submitted_month'],
-        post_hook="{{ drop_months_left_to_purged_complaints() }}"
+        post_hook="{{ drop_months_left_stale(of_the_table_itself=" ~ is_the_current_state ~ ") }}"
     ) }}
 {%- endmacro %}
 

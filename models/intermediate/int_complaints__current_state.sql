@@ -6,7 +6,7 @@
 -- lines ingested after the newest line this table holds, and a complaint's row
 -- is replaced only when one of them beats the state held. A full refresh
 -- computes the same table from every line.
-{{ facts_config('delete+insert', unique_key='complaint_id') }}
+{{ facts_config('delete+insert', unique_key='complaint_id', is_the_current_state=true) }}
 
 with
 

@@ -158,16 +158,42 @@ LONE_COMPLAINT = {
     "replies": [{"replied_at": "2023-06-16 09:00:00", "author": "mediator", "content": "已转交平台"}],
 }
 LONE_MONTH = "2023-06-01"
+# Alone in its month in the first batch; the second batch corrects its
+# submission date to July 2024, a month with other complaints: the month it
+# leaves gets no row to write, and must go from every table it was in.
+MOVED_FILE = "complaints-2023-05-moved.jsonl"
+MOVED_FIRST_STATE = {
+    "complaint_id": "M00001",
+    "updated_at": "2023-05-20 10:00:00",
+    "submitted_at": "2023-05-15 10:00:00",
+    "platform": CHANGED_PLATFORM,
+    "domain": "金融科技",
+    "status": "已受理",
+    "transferred_at": "2023-05-15 12:00:00",
+    "replies": [{"replied_at": "2023-05-16 09:00:00", "author": "platform", "content": "已处理"}],
+}
+MOVED_STATE = dict(
+    MOVED_FIRST_STATE,
+    submitted_at="2024-07-15 10:00:00",
+    updated_at="2024-07-25 10:00:00",
+    transferred_at="2024-07-15 12:00:00",
+    replies=[{"replied_at": "2024-07-16 09:00:00", "author": "platform", "content": "已处理"}],
+)
+MOVED_FROM_MONTH = "submitted_month=2023-05-01"
 
 
 def write_spark_landing(source: Path) -> list[list[str]]:
     """Every file of the foreign landing and the CFPB extracts, a late reply
-    beside a complaint alone in its month, and a later registry; returned as
-    the two batches they arrive in."""
+    beside a complaint alone in its month and a corrected submission date,
+    and a later registry; returned as the two batches they arrive in."""
     write_foreign_landing(source)
     write_cfpb_landing(source)
-    lone = json.dumps(LONE_COMPLAINT, ensure_ascii=False).encode() + b"\n"
-    (source / LATE_REPLY_FILE).write_bytes(late_reply_line() + lone)
+    lone, moved_first, moved = (
+        json.dumps(state, ensure_ascii=False).encode() + b"\n"
+        for state in (LONE_COMPLAINT, MOVED_FIRST_STATE, MOVED_STATE)
+    )
+    (source / MOVED_FILE).write_bytes(moved_first)
+    (source / LATE_REPLY_FILE).write_bytes(late_reply_line() + lone + moved)
     (source / LATER_REGISTRY_FILE).write_text("\n".join([REGISTRY_HEADER, *LATER_REGISTRY]) + "\n")
     first = sorted(path.name for path in source.iterdir() if path.name not in SECOND_BATCH)
     assert set(CFPB_FILES) <= set(first)
@@ -526,17 +552,22 @@ def _second_batch_months(source: Path) -> dict[str, set[str]]:
         return {f"submitted_month={parse_ts(state['submitted_at']):%Y-%m}-01" for state in of}
 
     months = partitions(states)
-    # the late reply's July, the new complaint's November, the lone complaint's month
+    # the late reply's and the moved complaint's July, the new complaint's
+    # November, the lone complaint's month
     assert len(months) == 3 and f"submitted_month={LONE_MONTH}" in months
     evaluated = partitions([state for state in states if state.get("evaluation")])
     return {table: evaluated if table == "core.fct_evaluations" else months for table in INCREMENTAL_TABLES}
 
 
 def test_the_second_batch_rewrites_only_the_months_of_its_complaints(spark_built):
+    """Every month its complaints are in is rewritten, and the month the moved
+    complaint left, which no row is written for, is gone."""
     before, after = spark_built.partitions
     expected = _second_batch_months(spark_built.source)
     for table in INCREMENTAL_TABLES:
-        assert set(after[table]) == set(before[table]) | expected[table] and len(before[table]) >= 12, table
+        left = {MOVED_FROM_MONTH} if table != "core.fct_evaluations" else set()
+        assert left <= set(before[table]) and len(before[table]) >= 12, table
+        assert set(after[table]) == (set(before[table]) - left) | expected[table], table
         rewritten = {part for part, files in after[table].items() if files != before[table].get(part)}
         assert rewritten == expected[table], table
     # the late reply is the second reply of its complaint
