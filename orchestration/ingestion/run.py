@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager, nullcontext
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain, islice
@@ -41,7 +41,7 @@ from orchestration.ingestion.reader import (
 )
 from orchestration.ingestion.schema import DDL
 from orchestration.ledger import FILE_COLUMNS
-from orchestration.warehouse import sql_functions
+from orchestration.warehouse import row_group_merges, sql_functions
 from orchestration.warehouse.connection import duckdb_settings
 
 # Text (uncompressed, estimated) that one batch of complaint files may hold:
@@ -120,6 +120,18 @@ def ingest_landing(
         if outcome.status == "loaded":
             pending.append((landing_file, outcome))
 
+    with row_group_merges_of_the_run(con, ingested_at, pending):
+        _load_pending(con, pending, ingested_at, progress)
+    return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
+
+
+def _load_pending(
+    con: duckdb.DuckDBPyConnection,
+    pending: list[tuple[LandingFile, FileOutcome]],
+    ingested_at: dt.datetime,
+    progress: Callable[[int, int, int], None] | None,
+) -> None:
+    """Registries first, then CFPB exports, then complaint dumps."""
     contents = _ContentSeen(con, ingested_at)
     done = 0
 
@@ -142,12 +154,28 @@ def ingest_landing(
     groups = list(_transaction_groups(batches))
     batches_read = read_ahead((batch, _read_files(batch)) for batch in batches)
     with closing(batches_read) as reads:
-        for index, group in enumerate(groups):
-            with settling_row_group_merges(con) if index == len(groups) - 1 else nullcontext():
-                _load_complaint_group(con, group, reads, ingested_at, contents)
+        for group in groups:
+            _load_complaint_group(con, group, reads, ingested_at, contents)
             step_done(sum(len(batch) for batch in group))
     contents.record_deferred()
-    return IngestionReport(sorted(outcomes, key=lambda o: o.source_file), landing.ignored)
+
+
+@contextmanager
+def row_group_merges_of_the_run(
+    con: duckdb.DuckDBPyConnection, ingested_at: dt.datetime, pending: list[tuple[LandingFile, FileOutcome]]
+) -> Iterator[None]:
+    """The run's loads with DuckDB's row-group merges on or off
+    (orchestration/warehouse/row_group_merges.py), ended by a checkpoint that
+    pays for the merges due here rather than in dbt's. Every checkpoint of the
+    run, its commits' included, merges alike. The checkpoint must follow a
+    write: with nothing written since the last one, DuckDB skips it, merges and
+    all."""
+    run_number = row_group_merges.ingestion_runs(con, before=ingested_at) + 1
+    load_bytes = sum(_text_size(landing_file) for landing_file, _ in pending)
+    merge = row_group_merges.merges_due(run_number, load_bytes)
+    with temporary_setting(con, "max_vacuum_tasks", row_group_merges.vacuum_tasks(merge)):
+        yield
+        con.execute("CHECKPOINT")
 
 
 def undecodable_names(landing: LandingScan) -> list[FileOutcome]:
@@ -212,11 +240,6 @@ class _ContentSeen:
                 outcome.error = f"same content as {first.source_file}, which did not load; read again next build"
 
 
-# Row-group merges the settling checkpoint may do: far more than a 10M load
-# leaves behind (~150); DuckDB's default per checkpoint is 100.
-SETTLING_VACUUM_TASKS = 100_000
-
-
 @contextmanager
 def temporary_setting(con: duckdb.DuckDBPyConnection, name: str, value: str) -> Iterator[None]:
     """DuckDB setting `name` at `value` within the block, and as it was after it."""
@@ -226,25 +249,6 @@ def temporary_setting(con: duckdb.DuckDBPyConnection, name: str, value: str) -> 
         yield
     finally:
         con.execute(f"SET {name} = '{before}'")
-
-
-@contextmanager
-def settling_row_group_merges(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """Around ingestion's last write: end it with one checkpoint that merges
-    every part-filled row group the load left.
-
-    Each batch's INSERT ends in a part-filled row group of raw.complaints. A
-    checkpoint merges neighbouring part-filled groups, but at most
-    `max_vacuum_tasks` merges each time, so after a large load the leftover
-    merges would run in the checkpoints of the next build or two — dbt's
-    included, 20–30 s each at 10M complaints (docs/benchmarks.md). Ingestion
-    pays for its own merges instead, once. The checkpoint must follow a write:
-    with nothing written since the last one, DuckDB skips it, merges and all.
-    (Raising the limit for the whole load instead cost the same at 10M and
-    still left some merges to the next build.)"""
-    with temporary_setting(con, "max_vacuum_tasks", str(SETTLING_VACUUM_TASKS)):
-        yield
-        con.execute("CHECKPOINT")
 
 
 def _ingestion_time(con: duckdb.DuckDBPyConnection, now: dt.datetime) -> dt.datetime:

@@ -7,7 +7,7 @@ Named in `dbt_project/profiles.yml` under `plugins:`, so staging models can call
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
-from orchestration.warehouse import sql_functions
+from orchestration.warehouse import row_group_merges, sql_functions
 from orchestration.warehouse.connection import DEFAULT_SETTINGS, duckdb_settings
 
 # dbt commits every node on its own, and DuckDB checkpoints after whichever
@@ -22,7 +22,16 @@ CHECKPOINT_THRESHOLD = "4GB"
 class Plugin(BasePlugin):
     def configure_connection(self, conn):
         # Database-wide settings: set once on the connection dbt opens first.
-        settings = duckdb_settings({**DEFAULT_SETTINGS, "checkpoint_threshold": CHECKPOINT_THRESHOLD})
+        # Row-group merges on the build's schedule, as ingestion's (this
+        # build's ingestion run is recorded by now)
+        merge = row_group_merges.merges_due(row_group_merges.ingestion_runs(conn))
+        settings = duckdb_settings(
+            {
+                **DEFAULT_SETTINGS,
+                "checkpoint_threshold": CHECKPOINT_THRESHOLD,
+                "max_vacuum_tasks": row_group_merges.vacuum_tasks(merge),
+            }
+        )
         for key, value in settings.items():
             conn.execute(f"SET {key} = $value", {"value": value})
         # Stored in the warehouse, so that the cursor dbt opens for each node

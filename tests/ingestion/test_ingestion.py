@@ -1,5 +1,6 @@
 """Landing files → raw tables and audit (orchestration/ingestion), without dbt."""
 
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -12,6 +13,7 @@ from spec_oracle import classify
 from orchestration.ingestion import reader, run
 from orchestration.ingestion.landing import FileKind, LandingFile
 from orchestration.ingestion.run import ingest_landing
+from orchestration.warehouse import row_group_merges
 from orchestration.warehouse.connection import connect
 
 VALID = {
@@ -452,13 +454,14 @@ def _vacuum_tasks(con) -> int:
     return int(con.execute("SELECT current_setting('max_vacuum_tasks')").fetchall()[0][0])
 
 
-def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_path, landing, monkeypatch):
-    """The row-group merges a load leaves are paid by ingestion's last
-    checkpoint, not by the checkpoints of the next builds (docs/benchmarks.md):
-    the effect at 10M is measured by `make bench-large`, the wiring here."""
+def test_each_run_merges_row_groups_on_its_schedule_and_ends_in_a_checkpoint(tmp_path, landing, monkeypatch):
+    """Row-group merges (orchestration/warehouse/row_group_merges.py) are off
+    for the whole of an ordinary run and on for the whole of a run that is
+    due, or whose load is large; either way the run ends in a checkpoint and
+    the connection's own limit comes back. The effect at 10M is measured by
+    `make bench-large`, the wiring here."""
     monkeypatch.setattr(run, "BATCH_BYTES", 1)  # one file per batch
-    for number in range(3):
-        (landing / f"complaints-{number}.jsonl").write_bytes(line(complaint_id=f"C{number}") + b"\n")
+    monkeypatch.setattr(row_group_merges, "MERGE_PERIOD", 2)
     con = connect(tmp_path / "warehouse.duckdb")
     con.execute("SET max_vacuum_tasks = 7")
     limits = []
@@ -466,11 +469,28 @@ def test_the_last_batch_settles_row_group_merges_and_the_limit_comes_back(tmp_pa
     monkeypatch.setattr(
         run, "_load_complaint_group", lambda con, *args: limits.append(_vacuum_tasks(con)) or original(con, *args)
     )
-    ingest_landing(con, landing)
-    assert limits == [7, 7, run.SETTLING_VACUUM_TASKS] and _vacuum_tasks(con) == 7
+    wal = tmp_path / "warehouse.duckdb.wal"
+    merged = []
+    for number in range(3):
+        for part in range(2):
+            (landing / f"complaints-{number}-{part}.jsonl").write_bytes(line(complaint_id=f"C{number}{part}") + b"\n")
+        limits.clear()
+        ingest_landing(con, landing)
+        assert len(limits) == 2 and len(set(limits)) == 1 and _vacuum_tasks(con) == 7
+        merged.append(limits[0] == row_group_merges.ALL_MERGES)
+        assert limits[0] in (row_group_merges.ALL_MERGES, row_group_merges.NO_MERGES)
+        assert not wal.exists() or wal.stat().st_size == 0  # checkpointed
+    assert merged == [False, True, False]  # the second of every two runs
+
+    monkeypatch.setattr(row_group_merges, "MERGE_PERIOD", 100)
+    monkeypatch.setattr(row_group_merges, "LARGE_LOAD_BYTES", 1)
+    (landing / "complaints-large.jsonl").write_bytes(line(complaint_id="L") + b"\n")
+    limits.clear()
+    ingest_landing(con, landing)  # not due, but large
+    assert limits == [row_group_merges.ALL_MERGES]
 
     with pytest.raises(OSError, match="disk full"):
-        with run.settling_row_group_merges(con):
+        with run.row_group_merges_of_the_run(con, dt.datetime.now(dt.UTC), []):
             raise OSError("disk full")
     assert _vacuum_tasks(con) == 7
 
