@@ -10,10 +10,11 @@ each table (docs/benchmarks.md). Left off for good, the part-filled groups of
 every day would pile up.
 
 So merges are batched: a build merges everything outstanding when the number of
-ingestion runs recorded is a multiple of MERGE_PERIOD, or when its own load is
-large enough to leave that many part-filled groups behind (a first load of
-every dump, a backfill); every other build merges nothing. Ingestion and dbt
-read the same count, so both halves of a build decide alike.
+ingestion runs recorded is a multiple of MERGE_PERIOD; every other build merges
+nothing. Ingestion and dbt's connections read the same count, so both halves of
+a build decide alike. Ingestion also merges after a load large enough to leave
+that many part-filled groups of its own (a first load of every dump, a
+backfill).
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ import duckdb
 MERGE_PERIOD = 7
 # A load of this much text merges at once: ingestion's transactions (a batch or
 # two of 128 MiB each) leave about as many part-filled groups as a period of
-# days does. The 1M benchmark's first load (1.7 GB) is one; its day (17 MB) and
-# the 10M benchmark's (300 MB) are not.
+# days does. The 1M benchmark's first load (1.7 GB) is one; its day (20 MB) and
+# the 10M benchmark's (196 MB) are not.
 LARGE_LOAD_BYTES = MERGE_PERIOD * (128 << 20)
 # Far more merges than a 10M load leaves (~150); DuckDB's default is 100.
 ALL_MERGES = 100_000
