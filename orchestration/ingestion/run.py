@@ -171,7 +171,7 @@ def row_group_merges_of_the_run(
     write: with nothing written since the last one, DuckDB skips it, merges and
     all."""
     run_number = row_group_merges.ingestion_runs(con, before=ingested_at) + 1
-    load_bytes = sum(_text_size(landing_file) for landing_file, _ in pending)
+    load_bytes = sum(text_size(item) for item in pending)
     merge = row_group_merges.merges_due(run_number, load_bytes)
     with temporary_setting(con, "max_vacuum_tasks", row_group_merges.vacuum_tasks(merge)):
         yield
@@ -382,8 +382,12 @@ def _load_registry(con, landing_file: LandingFile, ingested_at, outcome: FileOut
 # ----------------------------------------------------------------------------- complaint dumps
 
 
-def _text_size(landing_file: LandingFile) -> int:
-    size = landing_file.path.stat().st_size
+def text_size(item: tuple[LandingFile, FileOutcome]) -> int:
+    """The text a pending file holds (a gzip's estimated), by the size triage
+    saw: the file is not stat'ed again for each decision, and one gone since
+    fails when it is read, as any unreadable file does."""
+    landing_file, outcome = item
+    size = outcome.size_bytes or 0
     return size * GZIP_RATIO_ESTIMATE if landing_file.name.endswith(".gz") else size
 
 
@@ -391,7 +395,7 @@ def _batches(files: list[tuple[LandingFile, FileOutcome]]) -> Iterator[list[tupl
     batch: list[tuple[LandingFile, FileOutcome]] = []
     size = 0
     for item in files:
-        item_size = _text_size(item[0])
+        item_size = text_size(item)
         if batch and size + item_size > BATCH_BYTES:
             yield batch
             batch, size = [], 0
@@ -407,7 +411,7 @@ def _transaction_groups(batches: list[list[tuple[LandingFile, FileOutcome]]]) ->
     group: list = []
     size = 0
     for batch in batches:
-        batch_size = sum(_text_size(landing_file) for landing_file, _ in batch)
+        batch_size = sum(text_size(item) for item in batch)
         if group and (_is_large(batch) or size + batch_size > TRANSACTION_BYTES):
             yield group
             group, size = [], 0
@@ -430,7 +434,7 @@ def _empty_lines(source_file: str) -> pa.Table:
 
 
 def _is_large(batch: list[tuple[LandingFile, FileOutcome]]) -> bool:
-    return len(batch) == 1 and _text_size(batch[0][0]) > BATCH_BYTES
+    return len(batch) == 1 and text_size(batch[0]) > BATCH_BYTES
 
 
 # A landed file's lines read into memory, with the sha256 of the bytes read,

@@ -40,9 +40,9 @@ from orchestration.ingestion.run import (
     IngestionReport,
     _failed,
     _reset_counts,
-    _text_size,
     ledger_row,
     quarantined_sql,
+    text_size,
     triage,
     undecodable_names,
 )
@@ -196,7 +196,7 @@ def task_bytes(run_text: int) -> int:
 def plan_pieces(pending, limit: int | None = None) -> list[Piece]:
     """The pieces of the pending files, with the task each belongs to."""
     if limit is None:
-        limit = task_bytes(sum(_text_size(f) for f, _ in pending))
+        limit = task_bytes(sum(text_size(item) for item in pending))
     pieces: list[Piece] = []
     task, filled = 0, 0
     for landing_file, outcome in pending:
@@ -221,11 +221,11 @@ def plan_pieces(pending, limit: int | None = None) -> list[Piece]:
             pieces.append(Piece(task, piece=WHOLE_FILE, start=0, end=size, **common))
             task += 1
             continue
-        text_size = _text_size(landing_file)
-        if filled and filled + text_size > limit:
+        file_text = text_size((landing_file, outcome))
+        if filled and filled + file_text > limit:
             task, filled = task + 1, 0
         pieces.append(Piece(task, piece=0, start=0, end=size, **common))
-        filled += text_size
+        filled += file_text
     return pieces
 
 

@@ -383,10 +383,31 @@ def test_transaction_groups_hold_whole_batches_and_a_large_file_alone(tmp_path, 
     files = []
     for name, size in sizes.items():
         (tmp_path / name).write_bytes(b"x" * size)
-        files.append((LandingFile(tmp_path / name, FileKind.COMPLAINTS), None))
+        landing_file = LandingFile(tmp_path / name, FileKind.COMPLAINTS)
+        files.append((landing_file, run.triage(landing_file, None)[0]))
     batches = list(run._batches(files))
     groups = [[[f.path.name for f, _ in batch] for batch in group] for group in run._transaction_groups(batches)]
     assert groups == [[["a", "b"], ["c"]], [["d"]], [["big"]], [["e"], ["f"]], [["g"]]]
+
+
+def test_a_file_gone_after_the_scan_fails_alone_and_the_others_load(tmp_path, landing, monkeypatch):
+    (landing / "complaints-1.jsonl").write_bytes(line(complaint_id="KEPT") + b"\n")
+    (landing / "complaints-2.jsonl").write_bytes(line(complaint_id="GONE") + b"\n")
+    load_pending = run._load_pending
+
+    def load_after_a_deletion(con, pending, *args):
+        (landing / "complaints-2.jsonl").unlink()
+        return load_pending(con, pending, *args)
+
+    monkeypatch.setattr(run, "_load_pending", load_after_a_deletion)
+    con, report = ingest(tmp_path, landing)
+    assert [(f.source_file, f.status) for f in report.files] == [
+        ("complaints-1.jsonl", "loaded"),
+        ("complaints-2.jsonl", "failed"),
+    ]
+    assert "cannot read" in report.files[1].error
+    assert con.execute("SELECT complaint_id FROM raw.complaints").fetchall() == [("KEPT",)]
+    assert con.execute("SELECT source_file FROM audit.ingested_files").fetchall() == [("complaints-1.jsonl",)]
 
 
 def test_a_5_mb_single_line_is_loaded_or_quarantined_whole(tmp_path, landing):
